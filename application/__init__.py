@@ -1,0 +1,1 @@
+"""Use cases: the event store application and the services that run commands."""
