@@ -9,15 +9,22 @@ reference counter). See docs/decisions.md.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
+from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.utils import EnvType
 
-import domain.catalogue  # noqa: F401  (imports every aggregate so value types register)
+from application.context import current_context
+from application.ports import AuditedRecorder
+from domain import catalogue
 from domain.shared.values import VALUE_TYPES
+
+DEFAULT_SNAPSHOT_INTERVAL = 50
 
 
 class DateAsISO(Transcoding):
@@ -40,7 +47,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        member: Enum = self.type(data)
+        return member
 
 
 class DataclassAsDict(Transcoding):
@@ -58,7 +66,7 @@ class DataclassAsDict(Transcoding):
 def register_value_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     for value_class in VALUE_TYPES:
-        if isinstance(value_class, type) and issubclass(value_class, Enum):
+        if issubclass(value_class, Enum):
             transcoder.register(EnumAsValue(value_class))
         elif dataclasses.is_dataclass(value_class):
             transcoder.register(DataclassAsDict(value_class))
@@ -66,10 +74,44 @@ def register_value_transcodings(transcoder: JSONTranscoder) -> None:
             raise TypeError(f"{value_class!r} is neither an Enum nor a dataclass")
 
 
-class CaseworkStore(Application[Any]):
+class CaseworkStore(Application[UUID]):
+    """Saves and loads every casework aggregate; stamps events with who acted."""
+
     name = "casework"
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
+
+    def __init__(self, env: EnvType | None = None, *,
+                 snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL) -> None:
+        intervals = (
+            dict.fromkeys(catalogue.aggregate_classes(), snapshot_interval)
+            if snapshot_interval
+            else {}
+        )
+        # Per instance, so one process can run stores with and without snapshots.
+        self.__dict__["snapshotting_intervals"] = intervals
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Any:
+        environment = super().construct_env(name, env)
+        if self.snapshotting_intervals:
+            environment["IS_SNAPSHOTTING_ENABLED"] = "y"
+        return environment
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        metadata = current_context().event_metadata()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                for pending in obj.pending_events:
+                    object.__setattr__(pending, "audit", metadata)
+        return super().save(*objs, **kwargs)
+
+    @property
+    def audited_recorder(self) -> AuditedRecorder:
+        return cast(AuditedRecorder, self.recorder)
+
+    def version_as_at(self, aggregate_id: UUID, moment: datetime) -> int | None:
+        return self.audited_recorder.version_as_at(aggregate_id, moment)

@@ -1,0 +1,1 @@
+"""The edge: HTTP API, web pages, CLI, persistence configuration, auth, logging."""

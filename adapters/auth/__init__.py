@@ -1,0 +1,1 @@
+"""Identity: issuing development tokens and validating bearer tokens."""

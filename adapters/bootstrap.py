@@ -1,0 +1,91 @@
+"""The composition root: builds everything from settings, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from adapters.auth.tokens import TokenIssuer, TokenVerifier
+from adapters.config.rules import load_rules
+from adapters.config.settings import AuthMode, Settings
+from adapters.secrets import local_secret
+from application.commands import CommandRunner
+from application.rules import LocalRules
+from application.store import CaseworkStore
+
+log = structlog.get_logger("casework.bootstrap")
+
+
+@dataclass
+class Container:
+    settings: Settings
+    rules: LocalRules
+    store: CaseworkStore
+    runner: CommandRunner
+    token_verifier: TokenVerifier
+    token_issuer: TokenIssuer | None
+    services: dict[str, Any] = field(default_factory=dict)
+    closers: list[Any] = field(default_factory=list)
+
+    def projection_lag(self) -> dict[str, Any] | None:
+        return None
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            closer()
+        self.store.close()
+
+
+def auth_secret(settings: Settings) -> str:
+    return settings.auth_secret or local_secret(settings.var_dir, "auth-secret")
+
+
+def token_issuer(settings: Settings) -> TokenIssuer | None:
+    if settings.auth_mode is not AuthMode.LOCAL:
+        return None
+    return TokenIssuer(secret=auth_secret(settings), issuer=settings.auth_issuer,
+                       audience=settings.auth_audience, minutes=settings.auth_token_minutes)
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    if settings.auth_mode is AuthMode.LOCAL:
+        return TokenVerifier(issuer=settings.auth_issuer, audience=settings.auth_audience,
+                             secret=auth_secret(settings))
+    return TokenVerifier(issuer=settings.auth_issuer, audience=settings.auth_audience,
+                         public_key=settings.auth_public_key, jwks_url=settings.auth_jwks_url)
+
+
+def master_key(settings: Settings) -> str | None:
+    if not settings.encryption:
+        return None
+    if settings.master_key:
+        return settings.master_key
+    return local_secret(settings.var_dir, "master-key", master_key=True)
+
+
+def build_store(settings: Settings) -> CaseworkStore:
+    if not settings.is_postgres:
+        Path(settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return CaseworkStore(
+        env=settings.eventsourcing_env(master_key(settings)),
+        snapshot_interval=settings.snapshot_interval or None,
+    )
+
+
+def bootstrap(settings: Settings) -> Container:
+    rules = load_rules(settings.rules_file)
+    store = build_store(settings)
+    container = Container(
+        settings=settings,
+        rules=rules,
+        store=store,
+        runner=CommandRunner(store),
+        token_verifier=token_verifier(settings),
+        token_issuer=token_issuer(settings),
+    )
+    log.info("bootstrapped", store="postgresql" if settings.is_postgres else "sqlite",
+             partnerships=len(rules.partnerships.partnerships))
+    return container

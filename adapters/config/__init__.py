@@ -1,0 +1,1 @@
+"""Settings from the environment and local rules from the rules file."""

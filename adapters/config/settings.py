@@ -1,0 +1,142 @@
+"""Process settings, read from ``CASEWORK_*`` environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class AuthMode(StrEnum):
+    LOCAL = "local"
+    OIDC = "oidc"
+
+
+class SettingsError(Exception):
+    """Settings are invalid; the message names each bad setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", env_file=".env", extra="ignore")
+
+    database: Annotated[
+        str,
+        Field(description="SQLite file path (or sqlite:///path) or a postgresql:// URL"),
+    ] = "var/casework.sqlite"
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    rules_file: Path | None = Field(
+        default=None, description="Local rules TOML; the packaged defaults when unset"
+    )
+    log_format: LogFormat = LogFormat.CONSOLE
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    var_dir: Path = Path("var")
+
+    auth_mode: AuthMode = AuthMode.LOCAL
+    auth_secret: str | None = Field(
+        default=None, description="HS256 secret for locally issued tokens (dev/test)"
+    )
+    auth_issuer: str = "casework-local"
+    auth_audience: str = "casework"
+    auth_jwks_url: str | None = None
+    auth_public_key: str | None = None
+    auth_token_minutes: int = Field(default=12 * 60, ge=1)
+    demo_sign_in: bool = Field(
+        default=True, description="Offer the demo user picker on the sign-in page"
+    )
+
+    master_key: str | None = Field(
+        default=None, description="base64 AES-256 key wrapping the per-subject data keys"
+    )
+    encryption: bool = True
+
+    snapshot_interval: int = Field(default=50, ge=0)
+    projections_in_process: bool = True
+    projection_poll_seconds: float = Field(default=0.2, gt=0)
+    demo_data: str | None = Field(default=None, description="load demo data on first start")
+    demo_seed: int = 2026
+
+    @field_validator("database")
+    @classmethod
+    def _database_is_sqlite_or_postgres(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            parsed = urlparse(value)
+            if not parsed.hostname or not parsed.path.strip("/"):
+                raise ValueError("a postgresql:// URL needs a host and a database name")
+        elif "://" in value and not value.startswith("sqlite:///"):
+            raise ValueError("use a SQLite file path, sqlite:///path or a postgresql:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _auth_complete(self) -> Settings:
+        if self.auth_mode is AuthMode.OIDC and not (self.auth_jwks_url or self.auth_public_key):
+            raise ValueError(
+                "CASEWORK_AUTH_MODE=oidc needs CASEWORK_AUTH_JWKS_URL or CASEWORK_AUTH_PUBLIC_KEY"
+            )
+        return self
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database.removeprefix("sqlite:///")
+
+    def eventsourcing_env(self, master_key: str | None) -> dict[str, str]:
+        env: dict[str, str] = {"CREATE_TABLE": "y"}
+        if self.is_postgres:
+            url = urlparse(self.database)
+            env |= {
+                "PERSISTENCE_MODULE": (
+                    "adapters.persistence.postgres_store:CaseworkPostgresFactory"
+                ),
+                "POSTGRES_DBNAME": url.path.lstrip("/"),
+                "POSTGRES_HOST": url.hostname or "localhost",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or ""),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                "POSTGRES_POOL_SIZE": str(self.database_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.database_pool_size * 2),
+                "POSTGRES_LOCK_TIMEOUT": "10",
+            }
+        else:
+            env |= {
+                "PERSISTENCE_MODULE": "adapters.persistence.sqlite_store:CaseworkSQLiteFactory",
+                "SQLITE_DBNAME": self.sqlite_path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        if self.encryption and master_key:
+            env["DATA_KEY_MASTER"] = master_key
+        return env
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one message naming each setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = "CASEWORK_" + "_".join(str(p) for p in item["loc"]).upper() if item[
+                "loc"
+            ] else "CASEWORK settings"
+            problems.append(f"{name}: {item['msg']}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,28 @@
+"""The FastAPI application, built from a container by the composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from adapters.bootstrap import Container
+from adapters.http.middleware import install_request_logging
+from adapters.http.problems import install_problem_handlers
+from adapters.http.routes import health
+
+API_DESCRIPTION = """
+Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
+plans and ASB Case Reviews, with JAG tasking and RAG reporting.
+
+Every call needs a bearer token (`casework token --help`). Writes accept `If-Match`
+(the ETag you read; a stale one gets 412) and `Idempotency-Key` (a retry returns the
+first response and writes nothing). Errors are `application/problem+json`.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="casework", version="0.1.0", description=API_DESCRIPTION)
+    app.state.container = container
+    install_problem_handlers(app)
+    install_request_logging(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""Persistence configuration: eventsourcing factories, recorders and mapper for casework."""

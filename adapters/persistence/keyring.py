@@ -1,0 +1,262 @@
+"""Per-subject data keys for personal fields ("crypto-shredding").
+
+Every aggregate (a person, a case, a plan, a review) is a data subject with its own
+256-bit data key. Keys are stored wrapped (AES-GCM) by the master key from settings,
+in a ``subject_keys`` table in the same database as the events. Destroying a subject's
+key makes its personal fields unreadable everywhere they were stored, without touching
+the events themselves (so the audit hash chain still verifies).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.utils import Environment
+
+MASTER_KEY_SETTING = "DATA_KEY_MASTER"
+KEY_CACHE_SECONDS_SETTING = "DATA_KEY_CACHE_SECONDS"
+NONCE_BYTES = 12
+
+
+class SubjectKeyDestroyed(Exception):
+    """The subject's data key has been destroyed: its personal data is erased."""
+
+
+class _Cursor(Protocol):
+    def execute(self, statement: Any, params: Any = ...) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> Any: ...
+
+
+class _Datastore(Protocol):
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    subject_id: UUID
+    created_at: datetime
+    destroyed_at: datetime | None
+
+
+def decode_master_key(text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.encode() + b"=" * (-len(text) % 4))
+    except ValueError as error:
+        raise ValueError("the master key must be base64 (urlsafe) text") from error
+    if len(key) != 32:
+        raise ValueError("the master key must decode to 32 bytes (AES-256)")
+    return key
+
+
+def new_master_key() -> str:
+    return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+
+class SubjectKeyring:
+    """Creates, unwraps, caches and destroys per-subject data keys."""
+
+    table = "subject_keys"
+
+    def __init__(
+        self,
+        datastore: _Datastore,
+        master_key: bytes,
+        *,
+        placeholder: str,
+        cache_seconds: float = 60.0,
+        cache_size: int = 20_000,
+    ) -> None:
+        self._datastore = datastore
+        self._master = AESGCM(master_key)
+        self._p = placeholder
+        self._cache_seconds = cache_seconds
+        self._cache_size = cache_size
+        self._cache: OrderedDict[UUID, tuple[float, AESGCM | None]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._table_ready = False
+
+    # -- table ---------------------------------------------------------------------
+
+    def create_table(self) -> None:
+        blob = "BYTEA" if self._p == "%s" else "BLOB"
+        with self._datastore.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} ("
+                "subject_id TEXT PRIMARY KEY, "
+                f"wrapped_key {blob}, "
+                "created_at TEXT NOT NULL, "
+                "destroyed_at TEXT)"
+            )
+        self._table_ready = True
+
+    def _ensure_table(self) -> None:
+        if not self._table_ready:
+            self.create_table()
+
+    # -- sealing -------------------------------------------------------------------
+
+    def seal(self, subject_id: UUID, plaintext: bytes) -> str:
+        cipher = self._cipher_for(subject_id, create=True)
+        if cipher is None:
+            raise SubjectKeyDestroyed(f"subject {subject_id} has been erased")
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = nonce + cipher.encrypt(nonce, plaintext, subject_id.bytes)
+        return base64.b64encode(sealed).decode()
+
+    def open(self, subject_id: UUID, sealed_text: str) -> bytes:
+        cipher = self._cipher_for(subject_id, create=False)
+        if cipher is None:
+            raise SubjectKeyDestroyed(f"subject {subject_id} has been erased")
+        sealed = base64.b64decode(sealed_text)
+        try:
+            return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject_id.bytes)
+        except InvalidTag as error:
+            raise ValueError(f"personal data of {subject_id} failed authentication") from error
+
+    # -- keys ----------------------------------------------------------------------
+
+    def destroy(self, subject_id: UUID) -> bool:
+        """Destroy the subject's key. Returns False if there was no live key."""
+        self._ensure_table()
+        with self._datastore.transaction(commit=True) as c:
+            c.execute(
+                f"UPDATE {self.table} SET wrapped_key=NULL, destroyed_at={self._p} "
+                f"WHERE subject_id={self._p} AND wrapped_key IS NOT NULL",
+                (_now_text(), subject_id.hex),
+            )
+            destroyed = _rowcount(c) > 0
+            if not destroyed:
+                # Record the destruction even if no key was ever made, so that a key is
+                # never created for this subject afterwards.
+                c.execute(
+                    f"INSERT INTO {self.table} VALUES ({self._p},NULL,{self._p},{self._p}) "
+                    "ON CONFLICT (subject_id) DO NOTHING",
+                    (subject_id.hex, _now_text(), _now_text()),
+                )
+        with self._lock:
+            self._cache[subject_id] = (time.monotonic(), None)
+        return destroyed
+
+    def status(self, subject_id: UUID) -> KeyStatus | None:
+        self._ensure_table()
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT created_at, destroyed_at FROM {self.table} WHERE subject_id={self._p}",
+                (subject_id.hex,),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        created, destroyed = _row_values(row, "created_at", "destroyed_at")
+        return KeyStatus(
+            subject_id=subject_id,
+            created_at=datetime.fromisoformat(created),
+            destroyed_at=datetime.fromisoformat(destroyed) if destroyed else None,
+        )
+
+    def forget_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _cipher_for(self, subject_id: UUID, *, create: bool) -> AESGCM | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(subject_id)
+            if cached is not None and now - cached[0] < self._cache_seconds:
+                self._cache.move_to_end(subject_id)
+                if cached[1] is not None or not create:
+                    return cached[1]
+        cipher = self._load_or_create(subject_id, create=create)
+        with self._lock:
+            self._cache[subject_id] = (now, cipher)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return cipher
+
+    def _load_or_create(self, subject_id: UUID, *, create: bool) -> AESGCM | None:
+        self._ensure_table()
+        with self._datastore.transaction(commit=create) as c:
+            if create:
+                data_key = AESGCM.generate_key(bit_length=256)
+                nonce = os.urandom(NONCE_BYTES)
+                wrapped = nonce + self._master.encrypt(nonce, data_key, subject_id.bytes)
+                c.execute(
+                    f"INSERT INTO {self.table} VALUES ({self._p},{self._p},{self._p},NULL) "
+                    "ON CONFLICT (subject_id) DO NOTHING",
+                    (subject_id.hex, wrapped, _now_text()),
+                )
+            c.execute(
+                f"SELECT wrapped_key FROM {self.table} WHERE subject_id={self._p}",
+                (subject_id.hex,),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        (wrapped_value,) = _row_values(row, "wrapped_key")
+        if wrapped_value is None:
+            return None
+        wrapped_bytes = bytes(wrapped_value)
+        data_key = self._master.decrypt(
+            wrapped_bytes[:NONCE_BYTES], wrapped_bytes[NONCE_BYTES:], subject_id.bytes
+        )
+        return AESGCM(data_key)
+
+    def iter_statuses(self) -> Iterator[KeyStatus]:
+        self._ensure_table()
+        with self._datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT subject_id, created_at, destroyed_at FROM {self.table}")
+            rows = c.fetchall()
+        for row in rows:
+            subject, created, destroyed = _row_values(
+                row, "subject_id", "created_at", "destroyed_at"
+            )
+            yield KeyStatus(
+                subject_id=UUID(subject),
+                created_at=datetime.fromisoformat(created),
+                destroyed_at=datetime.fromisoformat(destroyed) if destroyed else None,
+            )
+
+
+def _rowcount(cursor: Any) -> int:
+    # eventsourcing wraps sqlite3 cursors without exposing rowcount.
+    inner = getattr(cursor, "sqlite_cursor", cursor)
+    return int(inner.rowcount)
+
+
+def _row_values(row: Any, *names: str) -> tuple[Any, ...]:
+    if isinstance(row, dict):
+        return tuple(row[name] for name in names)
+    return tuple(row[index] for index in range(len(names)))
+
+
+def _now_text() -> str:
+    return datetime.now(tz=UTC).isoformat()
+
+
+def keyring_from_env(env: Environment, datastore: Any) -> SubjectKeyring | None:
+    """The keyring configured for this store, or None when encryption is off."""
+    master = env.get(MASTER_KEY_SETTING)
+    if not master:
+        return None
+    placeholder = "?" if type(datastore).__module__.endswith("sqlite") else "%s"
+    keyring = SubjectKeyring(
+        datastore,
+        decode_master_key(master),
+        placeholder=placeholder,
+        cache_seconds=float(env.get(KEY_CACHE_SECONDS_SETTING) or 60),
+    )
+    keyring.create_table()
+    return keyring

@@ -1,0 +1,149 @@
+"""Running a command against the store: concurrency, retries and idempotency.
+
+Every write goes through :class:`CommandRunner`:
+- With an expected version (HTTP ``If-Match``) a stale version raises
+  :class:`StaleVersion` and writes nothing.
+- Without one, a save that collides with a concurrent write is retried on freshly
+  loaded state, so the domain rules are checked again against what is now true.
+- With an idempotency key, the outcome is recorded in the same transaction as the
+  events; a retry with the same key returns the first outcome and writes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from application.context import current_context
+from application.errors import IdempotencyKeyReused, StaleVersion, TooManyConflicts
+from application.ports import IdempotencyClaim, IdempotencyRecord
+from application.store import CaseworkStore
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    aggregate_id: UUID
+    version: int
+    position: int | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's idempotency key and a fingerprint of the request it came with."""
+
+    key: str
+    fingerprint: str
+
+    def scoped_key(self) -> str:
+        return f"{current_context().actor.user_id}:{self.key}"
+
+
+class CommandRunner:
+    def __init__(self, store: CaseworkStore, *, max_attempts: int = 25) -> None:
+        self.store = store
+        self.max_attempts = max_attempts
+
+    @staticmethod
+    def _back_off(attempt: int) -> None:
+        # Jittered, growing pause so colliding writers stop colliding in lock-step.
+        time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # noqa: S311
+
+    def create(
+        self,
+        build: Callable[[], Sequence[Aggregate]],
+        *,
+        idempotency: Idempotency | None = None,
+    ) -> CommandOutcome:
+        """``build`` returns the new aggregate first, then any others it changed."""
+        replay = self._replayed(idempotency)
+        if replay is not None:
+            return replay
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self._back_off(attempt)
+            aggregates = build()
+            try:
+                return self._save(aggregates, idempotency)
+            except IntegrityError:
+                replay = self._replayed(idempotency)
+                if replay is not None:
+                    return replay
+        raise TooManyConflicts("the record could not be created: too many concurrent writes")
+
+    def update(
+        self,
+        aggregate_id: UUID,
+        load: Callable[[UUID], A],
+        command: Callable[[A], Sequence[Aggregate] | None],
+        *,
+        expected_version: int | None = None,
+        idempotency: Idempotency | None = None,
+    ) -> CommandOutcome:
+        """Load, check the version, run ``command`` (which may return other aggregates
+        it changed, saved in the same transaction), save; retry on a collision."""
+        replay = self._replayed(idempotency)
+        if replay is not None:
+            return replay
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self._back_off(attempt)
+            aggregate = load(aggregate_id)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise StaleVersion(expected=expected_version, current=aggregate.version)
+            others = command(aggregate) or ()
+            try:
+                return self._save([aggregate, *others], idempotency)
+            except IntegrityError:
+                replay = self._replayed(idempotency)
+                if replay is not None:
+                    return replay
+                if expected_version is not None:
+                    current = load(aggregate_id).version
+                    raise StaleVersion(expected=expected_version, current=current) from None
+        raise TooManyConflicts("the change could not be saved: too many concurrent writes")
+
+    def _save(
+        self, aggregates: Sequence[Aggregate], idempotency: Idempotency | None
+    ) -> CommandOutcome:
+        primary = aggregates[0]
+        kwargs: dict[str, Any] = {}
+        if idempotency is not None:
+            kwargs["idempotency"] = IdempotencyClaim(
+                key=idempotency.scoped_key(),
+                fingerprint=idempotency.fingerprint,
+                aggregate_id=primary.id,
+                version=primary.version,
+            )
+        recordings = self.store.save(*aggregates, **kwargs)
+        position = max((r.notification.id for r in recordings), default=None)
+        return CommandOutcome(aggregate_id=primary.id, version=primary.version,
+                              position=position)
+
+    def _replayed(self, idempotency: Idempotency | None) -> CommandOutcome | None:
+        if idempotency is None:
+            return None
+        record: IdempotencyRecord | None = self.store.audited_recorder.find_idempotency(
+            idempotency.scoped_key()
+        )
+        if record is None:
+            return None
+        if record.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used for a different request"
+            )
+        return CommandOutcome(
+            aggregate_id=record.aggregate_id,
+            version=record.version,
+            position=record.position,
+            replayed=True,
+        )
