@@ -12,6 +12,7 @@ from adapters.auth.tokens import TokenIssuer, TokenVerifier
 from adapters.config.rules import load_rules
 from adapters.config.settings import AuthMode, Settings
 from adapters.secrets import local_secret
+from application.cases_service import CaseService, PeopleService
 from application.commands import CommandRunner
 from application.rules import LocalRules
 from application.store import CaseworkStore
@@ -29,6 +30,13 @@ class Container:
     token_issuer: TokenIssuer | None
     services: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
+    access_log: Any = None
+
+    def record_read(self, request: Any, action: str, kind: str, record_id: Any,
+                    person_ids: Any = ()) -> None:
+        """Log a read of personal data (no-op until the access log is configured)."""
+        if self.access_log is not None:
+            self.access_log.record_read(request, action, kind, record_id, person_ids)
 
     def projection_lag(self) -> dict[str, Any] | None:
         return None
@@ -78,13 +86,18 @@ def build_store(settings: Settings) -> CaseworkStore:
 def bootstrap(settings: Settings) -> Container:
     rules = load_rules(settings.rules_file)
     store = build_store(settings)
+    runner = CommandRunner(store)
     container = Container(
         settings=settings,
         rules=rules,
         store=store,
-        runner=CommandRunner(store),
+        runner=runner,
         token_verifier=token_verifier(settings),
         token_issuer=token_issuer(settings),
+        services={
+            "cases": CaseService(store, runner, rules),
+            "people": PeopleService(store, runner, rules),
+        },
     )
     log.info("bootstrapped", store="postgresql" if settings.is_postgres else "sqlite",
              partnerships=len(rules.partnerships.partnerships))

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.cases.rules import (
+    CaseReviewPromptRule,
+    IncidentMatching,
+    RepeatVictimRule,
+    ReviewCadence,
+    RiskQuestionnaire,
+    VulnerableVictimRule,
+)
 from domain.shared.partnerships import PartnershipDirectory
 
 
@@ -14,7 +22,18 @@ class TaskingRules:
 
 
 @dataclass(frozen=True)
+class CaseRules:
+    risk_questionnaire: RiskQuestionnaire = field(default_factory=RiskQuestionnaire)
+    review_cadence: ReviewCadence = field(default_factory=ReviewCadence)
+    incident_matching: IncidentMatching = field(default_factory=IncidentMatching)
+    repeat_victim: RepeatVictimRule = field(default_factory=RepeatVictimRule)
+    vulnerable_victim: VulnerableVictimRule = field(default_factory=VulnerableVictimRule)
+    case_review_prompt: CaseReviewPromptRule = field(default_factory=CaseReviewPromptRule)
+
+
+@dataclass(frozen=True)
 class LocalRules:
     partnerships: PartnershipDirectory
     agencies: dict[str, str] = field(default_factory=dict)
     tasking: TaskingRules = field(default_factory=TaskingRules)
+    cases: CaseRules = field(default_factory=CaseRules)

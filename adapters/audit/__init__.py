@@ -1,0 +1,1 @@
+"""Audit at the edge: verifying the hash chains, checkpoints, and history exports."""

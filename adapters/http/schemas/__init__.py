@@ -1,0 +1,1 @@
+"""Request and response models for the HTTP API (pydantic lives only at the edge)."""
