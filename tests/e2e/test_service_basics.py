@@ -36,5 +36,6 @@ def test_api_without_token_is_401_problem(client: TestClient) -> None:
 def test_api_with_forged_token_is_401(client: TestClient, auth: TokenFactory) -> None:
     headers = auth("officer")
     forged = headers["Authorization"][:-4] + "AAAA"
-    response = client.get("/api/people/00000000-0000-0000-0000-000000000001", headers={"Authorization": forged})
+    response = client.get("/api/people/00000000-0000-0000-0000-000000000001",
+                          headers={"Authorization": forged})
     assert response.status_code == 401

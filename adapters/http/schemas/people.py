@@ -21,7 +21,9 @@ _PERSON_EXAMPLE: dict[str, Any] = {
 
 
 class PersonDetailsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(_PERSON_EXAMPLE)]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [dict(_PERSON_EXAMPLE)]}
+    )
 
     kind: PersonKind = PersonKind.INDIVIDUAL
     name: Name
