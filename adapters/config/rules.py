@@ -59,7 +59,7 @@ def rules_from_mapping(data: dict[str, Any], source: str = "rules") -> LocalRule
         if field.name in data:
             section_type = get_type_hints(LocalRules)[field.name]
             sections[field.name] = build(section_type, data.pop(field.name),
-                                         f"{source}: [{field.name}]")
+                                         f"{source}: {field.name}")
     if data:
         raise RulesError(f"{source}: unknown section(s) {sorted(data)}")
     return LocalRules(
