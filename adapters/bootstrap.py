@@ -11,6 +11,7 @@ import structlog
 from adapters.auth.tokens import TokenIssuer, TokenVerifier
 from adapters.config.rules import load_rules
 from adapters.config.settings import AuthMode, Settings
+from adapters.persistence.access_log import access_log_for_store
 from adapters.secrets import local_secret
 from application.cases_service import CaseService, PeopleService
 from application.commands import CommandRunner
@@ -94,6 +95,7 @@ def bootstrap(settings: Settings) -> Container:
         runner=runner,
         token_verifier=token_verifier(settings),
         token_issuer=token_issuer(settings),
+        access_log=access_log_for_store(store),
         services={
             "cases": CaseService(store, runner, rules),
             "people": PeopleService(store, runner, rules),

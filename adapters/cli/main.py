@@ -8,10 +8,12 @@ import typer
 import uvicorn
 
 from adapters.bootstrap import token_issuer
+from adapters.cli.audit import audit_app
 from adapters.config.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="casework: case management for Community Safety Partnerships",
                   no_args_is_help=True, add_completion=False)
+app.add_typer(audit_app, name="audit")
 
 
 def _settings() -> Settings:

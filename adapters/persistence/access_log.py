@@ -17,7 +17,8 @@ triggers stop mistakes and code paths that should not exist, not a database owne
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.persistence.records import sortable_utc
 from application.access_log import AccessEntry, AccessLog, AccessQuery
+from application.context import current_context
 from application.store import CaseworkStore
 
 TABLE = "access_log"
@@ -39,7 +41,23 @@ _COLUMNS = (
 )
 
 
-class SQLiteAccessLog:
+class RecordsReads(ABC):
+    @abstractmethod
+    def record(self, entry: AccessEntry) -> AccessEntry: ...
+
+    def record_read(self, request: object, action: str, kind: str | None,
+                    record_id: UUID | None, person_ids: Iterable[UUID] = ()) -> AccessEntry:
+        """Log a read by the actor of the current request (``Container.record_read``).
+
+        ``request`` is accepted for that hook's signature; who, the request id and
+        the client address come from the request context set by authentication.
+        """
+        return self.record(
+            AccessEntry.for_context(current_context(), action, kind, record_id, person_ids)
+        )
+
+
+class SQLiteAccessLog(RecordsReads):
     guard_table = f"{TABLE}_purge_guard"
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
@@ -148,7 +166,7 @@ class SQLiteAccessLog:
         return removed
 
 
-class PostgresAccessLog:
+class PostgresAccessLog(RecordsReads):
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
         schema = Identifier(datastore.schema)

@@ -172,7 +172,7 @@ def container_of(request: Request) -> Container:
 
 
 def access_log_of(request: Request) -> AccessLog:
-    log = container_of(request).access_log
+    log: AccessLog | None = container_of(request).access_log
     if log is None:  # fail closed: no read of personal data goes unlogged
         raise RuntimeError("the access log is not configured")
     return log
