@@ -47,7 +47,8 @@ def _load_visible(container: Container) -> Any:
 def _notes_router(container: Container) -> APIRouter:
     router = APIRouter(prefix="/api/test-notes")
     load = _load_visible(container)
-    history_routes(router, "note", load, people_of=lambda note: [PERSON])
+    history_routes(router, "note", lambda _request, context, note_id: load(context, note_id),
+                   people_of=lambda note: [PERSON])
 
     @router.get("/{note_id}")
     def get_note(note_id: UUID, request: Request, context: Context, record: RecordAccess,

@@ -103,6 +103,15 @@ def test_report_to_closure(client: TestClient, auth: TokenFactory) -> None:
     assert [p["role"] for p in case["parties"]] == ["victim", "alleged_perpetrator"]
     assert case["interventions"][0]["result"] == "complied"
 
+    history = client.get(f"{case_path}/history", params={"limit": 500}, headers=officer).json()
+    assert history["total"] == case["version"]
+    types = [entry["type"] for entry in history["entries"]]
+    assert types[0] == "Opened"
+    assert types.count("IncidentLogged") == 2
+    assert types[-1] == "Closed"
+    assert history["entries"][0]["actor"]["user_id"] == "asb.officer.patel"
+    assert client.get(f"{case_path}/history", headers=auth("rag")).status_code == 403
+
     earlier = client.get(case_path, params={"version": 3}, headers=officer).json()
     assert earlier["version"] == 3
     assert earlier["status"] == "open"

@@ -34,7 +34,7 @@ from domain.shared.errors import InvalidValue
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
-LoadVisible = Callable[[RequestContext, UUID], Any]
+LoadVisible = Callable[[Request, RequestContext, UUID], Any]
 """Loads the current record, raising NotFound when the actor may not see it."""
 PeopleOf = Callable[[Any], Iterable[UUID]]
 """The ids of the people a record refers to (for the access log)."""
@@ -239,15 +239,16 @@ def history_routes(
 ) -> None:
     """Add ``GET /{record_id}/history`` and ``GET /{record_id}/history/export``.
 
-    ``load_visible(context, id)`` must raise NotFound when the actor may not see the
+    ``load_visible(request, context, id)`` must raise NotFound when the actor may not see the
     record (the same rule as reading it). Each call is written to the access log with
     the people ``people_of(record)`` names.
     """
 
-    def _check(context: RequestContext, record_id: UUID) -> tuple[Any, tuple[UUID, ...]]:
+    def _check(request: Request, context: RequestContext, record_id: UUID
+               ) -> tuple[Any, tuple[UUID, ...]]:
         if not context.actor.has_role(*roles):
             raise Forbidden(f"reading a history needs one of the roles: {', '.join(roles)}")
-        current = load_visible(context, record_id)
+        current = load_visible(request, context, record_id)
         people = tuple(people_of(current)) if people_of is not None else ()
         return current, people
 
@@ -262,7 +263,7 @@ def history_routes(
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> HistoryPageOut:
-        _, people = _check(context, record_id)
+        _, people = _check(request, context, record_id)
         page = HistoryService(container_of(request).store).history(
             record_id, offset, limit, kind=kind
         )
@@ -278,7 +279,7 @@ def history_routes(
         record_id: UUID, request: Request, context: Context,
         format: Annotated[Literal["json", "html"], Query()] = "json",
     ) -> JSONResponse | HTMLResponse:
-        _, people = _check(context, record_id)
+        _, people = _check(request, context, record_id)
         store = container_of(request).store
         filename = f"{kind}-{record_id}-history.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -17,14 +17,23 @@ from adapters.http.conventions import (
     set_version_headers,
 )
 from adapters.http.presenters import case_out
+from adapters.http.routes.audit import history_routes
 from adapters.http.schemas import cases as schemas
 from adapters.http.schemas.common import CommandResult
 from adapters.http.security import Context
 from application.cases_service import CaseService
 from application.commands import CommandOutcome
-from domain.cases import PartyRole
+from application.context import RequestContext
+from domain.cases import AsbCase, PartyRole
 
 router = APIRouter(prefix="/api/cases", tags=["ASB cases"])
+
+
+def _visible_case(request: Request, _: RequestContext, case_id: UUID) -> AsbCase:
+    return _service(request).get(case_id)
+
+
+history_routes(router, "case", _visible_case, people_of=lambda case: case.person_ids)
 
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such case (or not in your partnerships)"},
