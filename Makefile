@@ -23,7 +23,6 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check domain application || true
 
 typecheck: $(STAMP)
 	$(BIN)/mypy domain application projections adapters
