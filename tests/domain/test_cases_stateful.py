@@ -91,14 +91,14 @@ class AsbCaseMachine(RuleBasedStateMachine):
         super().__init__()
         self.now = START
         # Snapshots every few events, so reloading often starts from a snapshot.
-        self.store = CaseworkStore(snapshot_interval=SNAPSHOT_INTERVAL)
+        self.store = self.make_store()
         self.saved_events = 0
         self.accepted = 0
         self.rejected = 0
         with clock.frozen_at(self.now):
             self.case = AsbCase.open(
                 partnership_id="north-herts",
-                reference="ASB-2026-00001",
+                reference=self.make_reference(),
                 nsir_category=NsirCategory.PERSONAL,
                 asb_type=AsbType.INTIMIDATION,
                 summary="Youths gathering and shouting at the door",
@@ -116,6 +116,13 @@ class AsbCaseMachine(RuleBasedStateMachine):
         self.accepted = self.case.version - 1
 
     # ------------------------------------------------------------- helpers
+
+    def make_store(self) -> CaseworkStore:
+        """The store to save into; tests/application runs this machine on real stores."""
+        return CaseworkStore(snapshot_interval=SNAPSHOT_INTERVAL)
+
+    def make_reference(self) -> str:
+        return "ASB-2026-00001"
 
     @property
     def today(self) -> date:
