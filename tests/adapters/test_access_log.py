@@ -123,9 +123,9 @@ def test_the_database_refuses_changes_to_entries(container: Container) -> None:
     assert not any(hasattr(log, name) for name in ("update", "delete", "remove", "edit"))
 
 
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
 def test_postgres_refuses_truncate(container: Container) -> None:
-    if not container.settings.is_postgres:
-        pytest.skip("TRUNCATE is PostgreSQL only")
+    assert container.settings.is_postgres
     _fill(_log(container))
     with pytest.raises(PersistenceError, match="append-only"):
         _raw(container, f"TRUNCATE {TABLE}")
