@@ -12,11 +12,14 @@ from adapters.auth.tokens import TokenIssuer, TokenVerifier
 from adapters.config.rules import load_rules
 from adapters.config.settings import AuthMode, Settings
 from adapters.persistence.access_log import access_log_for_store
+from adapters.persistence.views import build_projection_host
 from adapters.secrets import local_secret
 from application.cases_service import CaseService, PeopleService
 from application.commands import CommandRunner
 from application.rules import LocalRules
 from application.store import CaseworkStore
+from projections import default_views
+from projections.framework import ProjectionHost
 
 log = structlog.get_logger("casework.bootstrap")
 
@@ -31,6 +34,7 @@ class Container:
     token_issuer: TokenIssuer | None
     services: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
+    projections: ProjectionHost | None = None
     access_log: Any = None
 
     def record_read(self, request: Any, action: str, kind: str, record_id: Any,
@@ -40,7 +44,13 @@ class Container:
             self.access_log.record_read(request, action, kind, record_id, person_ids)
 
     def projection_lag(self) -> dict[str, Any] | None:
-        return None
+        """Each view's position and lag (events and seconds behind), for /readyz and /metrics."""
+        if self.projections is None:
+            return None
+        try:
+            return self.projections.lag()
+        except Exception as error:  # the store is unreachable: report, do not fail /readyz
+            return {"ok": False, "error": type(error).__name__}
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -101,6 +111,10 @@ def bootstrap(settings: Settings) -> Container:
             "people": PeopleService(store, runner, rules),
         },
     )
+    container.projections = build_projection_host(store, settings, default_views())
+    container.closers.append(container.projections.stop)
+    if settings.projections_in_process:
+        container.services.setdefault("on_start", []).append(container.projections.start)
     log.info("bootstrapped", store="postgresql" if settings.is_postgres else "sqlite",
              partnerships=len(rules.partnerships.partnerships))
     return container

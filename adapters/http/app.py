@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from adapters.bootstrap import Container
 from adapters.http.middleware import install_request_logging
 from adapters.http.problems import install_problem_handlers
-from adapters.http.routes import audit, cases, health, people
+from adapters.http.routes import audit, cases, health, metrics, people
 
 API_DESCRIPTION = """
 Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
@@ -25,6 +25,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_handlers(app)
     install_request_logging(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(audit.router)
     app.include_router(cases.router)
     app.include_router(people.router)
