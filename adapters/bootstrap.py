@@ -16,6 +16,7 @@ from adapters.persistence.views import build_projection_host
 from adapters.secrets import local_secret
 from application.cases_service import CaseService, PeopleService
 from application.commands import CommandRunner
+from application.plans_service import PlanService
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from projections import default_views
@@ -109,6 +110,7 @@ def bootstrap(settings: Settings) -> Container:
         services={
             "cases": CaseService(store, runner, rules),
             "people": PeopleService(store, runner, rules),
+            "plans": PlanService(store, runner, rules),
         },
     )
     container.projections = build_projection_host(store, settings, default_views())

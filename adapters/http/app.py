@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from adapters.bootstrap import Container
 from adapters.http.middleware import install_request_logging
 from adapters.http.problems import install_problem_handlers
-from adapters.http.routes import audit, cases, health, metrics, people
+from adapters.http.routes import audit, cases, health, metrics, people, plans
 
 API_DESCRIPTION = """
 Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
@@ -29,4 +29,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(cases.router)
     app.include_router(people.router)
+    app.include_router(plans.router)
     return app
