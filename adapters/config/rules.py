@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from application.rules import LocalRules
+from domain.shared.errors import DomainError
 from domain.shared.partnerships import Partnership, PartnershipDirectory, Ward
 
 T = TypeVar("T")
@@ -109,6 +110,9 @@ def build(target: Any, value: Any, where: str) -> Any:
         kwargs = {k: build(hints[k], v, f"{where}.{k}") for k, v in value.items()}
         try:
             return target(**kwargs)
+        except DomainError as error:
+            path = f"{where}.{error.field}" if error.field else where
+            raise RulesError(f"{path}: {error.message}") from error
         except (TypeError, ValueError) as error:
             raise RulesError(f"{where}: {error}") from error
     if origin is tuple:
@@ -131,10 +135,14 @@ def build(target: Any, value: Any, where: str) -> Any:
     if target is Any:
         return value
     if isinstance(target, type):
-        if target is float and isinstance(value, int):
-            return float(value)
-        if target is int and isinstance(value, bool):
+        if target is bool and not isinstance(value, bool):
+            raise RulesError(f"{where}: expected true or false")
+        if target is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise RulesError(f"{where}: expected a whole number")
+        if target is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if target is str and not isinstance(value, str):
+            raise RulesError(f"{where}: expected text in quotes")
         try:
             return value if isinstance(value, target) else target(value)
         except (TypeError, ValueError) as error:
