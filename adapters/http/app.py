@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from adapters.bootstrap import Container
+from adapters.http import pages
 from adapters.http.middleware import install_request_logging
 from adapters.http.problems import install_problem_handlers
 from adapters.http.routes import audit, cases, health, metrics, people, plans
@@ -29,5 +30,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(cases.router)
     app.include_router(people.router)
+    pages.install(app)
     app.include_router(plans.router)
     return app
