@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Header, Request, Response
-from pydantic import BaseModel
+from fastapi import Header, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel
 
 from application.commands import CommandOutcome, Idempotency
 from domain.shared.errors import InvalidValue
@@ -68,3 +69,25 @@ def set_version_headers(response: Response, outcome: CommandOutcome | None = Non
 def example(model: dict[str, Any]) -> dict[str, Any]:
     """Pydantic model_config snippet giving a complete example for the OpenAPI document."""
     return {"json_schema_extra": {"examples": [model]}}
+
+
+MAX_VERSION = 2**31 - 1
+VersionQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_VERSION, description="Show the record at this version")
+]
+AsAtQuery = Annotated[
+    AwareDatetime | None,
+    Query(description="Show the record as it was at this moment (ISO 8601 with an offset, "
+          "e.g. 2026-03-31T23:59:00Z)"),
+]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_VERSION)]
+
+
+def as_at_utc(as_at: datetime | None) -> datetime | None:
+    """``as_at`` in UTC; a moment that does not exist in UTC (year 0 or 10000) is a 422."""
+    if as_at is None:
+        return None
+    try:
+        return as_at.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue("as_at is out of range", rule="http.as_at", field="as_at") from None

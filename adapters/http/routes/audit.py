@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from adapters.audit.export import history_document, history_html, json_value
 from adapters.audit.verify import take_checkpoint, verify_store
 from adapters.bootstrap import Container
+from adapters.http.conventions import AsAtQuery, OffsetQuery, VersionQuery
 from adapters.http.security import Context, require_roles
 from application.access import AUDITORS, CASEWORK_READERS
 from application.access_log import AccessAction, AccessEntry, AccessLog, AccessQuery
@@ -39,14 +40,8 @@ LoadVisible = Callable[[Request, RequestContext, UUID], Any]
 PeopleOf = Callable[[Any], Iterable[UUID]]
 """The ids of the people a record refers to (for the access log)."""
 
-AsAt = Annotated[
-    datetime | None,
-    Query(description="Show the record as it was at this moment (with a time zone)",
-          examples=["2026-03-31T23:59:00Z"]),
-]
-AtVersion = Annotated[
-    int | None, Query(ge=1, description="Show the record as it was at this version"),
-]
+AsAt = AsAtQuery
+AtVersion = VersionQuery
 
 
 # -- response models -----------------------------------------------------------------
@@ -260,7 +255,7 @@ def history_routes(
     )
     def history(
         record_id: UUID, request: Request, context: Context,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: OffsetQuery = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> HistoryPageOut:
         _, people = _check(request, context, record_id)
@@ -330,7 +325,7 @@ def access_log(
     since: Annotated[datetime | None, Query(description="Inclusive, with a time zone")] = None,
     until: Annotated[datetime | None, Query(description="Exclusive, with a time zone")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> AccessLogPage:
     criteria = AccessQuery(
         user_id=user_id, record_id=record_id, person_id=person_id,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from adapters.http.conventions import (
+    AsAtQuery,
     IdempotencyKey,
     IfMatch,
+    VersionQuery,
+    as_at_utc,
     expected_version,
     idempotency,
     set_version_headers,
@@ -77,11 +80,9 @@ def open_case(body: schemas.OpenCase, request: Request, response: Response,
             summary="A case as it is now, or as it was at a version or moment")
 def get_case(
     case_id: UUID, request: Request, response: Response, _: Context,
-    version: Annotated[int | None, Query(ge=1, description="Show this version")] = None,
-    as_at: Annotated[AwareDatetime | None, Query(
-        description="Show the case as it was at this moment (ISO 8601 with offset)")] = None,
+    version: VersionQuery = None, as_at: AsAtQuery = None,
 ) -> schemas.CaseOut:
-    case = _service(request).get(case_id, version=version, as_at=as_at)
+    case = _service(request).get(case_id, version=version, as_at=as_at_utc(as_at))
     container = request.app.state.container
     container.record_read(request, "view-case", "case", case.id, case.person_ids)
     set_version_headers(response, version=case.version)

@@ -4,19 +4,22 @@ the RAG's depersonalised summary and the printable plan document."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from adapters.http.conventions import (
+    AsAtQuery,
     IdempotencyKey,
     IfMatch,
+    VersionQuery,
+    as_at_utc,
     expected_version,
     idempotency,
     set_version_headers,
@@ -30,7 +33,6 @@ from application.context import RequestContext
 from application.plans_service import PlanService
 from domain.plans import ProblemSolvingPlan, TriangleSide
 from domain.shared import clock
-from domain.shared.errors import InvalidValue
 
 router = APIRouter(prefix="/api/plans", tags=["problem-solving plans"])
 
@@ -45,23 +47,6 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "Your role may not read plans (the RAG reads summaries)"},
     404: {"description": "No such plan (or not visible to you)"},
 }
-
-MAX_VERSION = 2**31 - 1
-VersionQuery = Annotated[int | None, Query(ge=1, le=MAX_VERSION,
-                                           description="Show this version")]
-AsAtQuery = Annotated[AwareDatetime | None, Query(
-    description="Show the plan as it was at this moment (ISO 8601 with offset)")]
-
-
-def _in_utc(as_at: datetime | None) -> datetime | None:
-    """``as_at`` in UTC; a moment that does not exist in UTC (year 0 or 10000) is a 422."""
-    if as_at is None:
-        return None
-    try:
-        return as_at.astimezone(UTC)
-    except OverflowError:
-        raise InvalidValue("as_at is out of range", rule="http.as_at", field="as_at") from None
-
 
 def _money(amount: Decimal | None) -> str:
     return "" if amount is None else f"£{amount:,.2f}"
@@ -136,7 +121,7 @@ def open_plan(body: schemas.OpenPlan, request: Request, response: Response, _: C
 def get_plan(plan_id: UUID, request: Request, response: Response, _: Context,
              version: VersionQuery = None, as_at: AsAtQuery = None) -> schemas.PlanOut:
     service = _service(request)
-    plan = service.get(plan_id, version=version, as_at=_in_utc(as_at))
+    plan = service.get(plan_id, version=version, as_at=as_at_utc(as_at))
     request.app.state.container.record_read(request, "view-plan", "plan", plan.id)
     set_version_headers(response, version=plan.version)
     return plan_out(plan, service.current_priorities(plan.partnership_id))
@@ -167,7 +152,7 @@ DOCUMENT_EXAMPLE = ("<!DOCTYPE html><html lang=\"en-GB\"><head><title>PSP-2026-0
 def get_plan_document(plan_id: UUID, request: Request, _: Context,
                       version: VersionQuery = None, as_at: AsAtQuery = None) -> HTMLResponse:
     service = _service(request)
-    plan = service.get(plan_id, version=version, as_at=_in_utc(as_at))
+    plan = service.get(plan_id, version=version, as_at=as_at_utc(as_at))
     container = request.app.state.container
     container.record_read(request, "export", "plan", plan.id)
     document = plan_document(

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from adapters.http.conventions import (
+    AsAtQuery,
     IdempotencyKey,
     IfMatch,
+    VersionQuery,
+    as_at_utc,
     expected_version,
     idempotency,
     set_version_headers,
@@ -233,11 +236,10 @@ def review_out(review: CaseReview, service: ReviewService, today: date) -> schem
                         "the day of `as_at` when it is given); they are never stored.")
 def get_review(
     review_id: UUID, request: Request, response: Response, log_access: RecordAccess,
-    version: Annotated[int | None, Query(ge=1, description="Show this version")] = None,
-    as_at: Annotated[AwareDatetime | None, Query(
-        description="Show the review as it was at this moment (ISO 8601 with offset)")] = None,
+    version: VersionQuery = None, as_at: AsAtQuery = None,
 ) -> schemas.ReviewOut:
     service = _service(request)
+    as_at = as_at_utc(as_at)
     review = service.get(review_id, version=version, as_at=as_at)
     log_access(AccessAction.VIEW_CASE_REVIEW, KIND, review.id, people_of(review))
     set_version_headers(response, version=review.version)
