@@ -17,6 +17,12 @@ from adapters.secrets import local_secret
 from application.cases_service import CaseService, PeopleService
 from application.commands import CommandRunner
 from application.plans_service import PlanService
+from application.protection_service import (
+    ErasedHook,
+    ProtectionService,
+    RestrictionGuard,
+    install_restriction_guard,
+)
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from projections import default_views
@@ -37,6 +43,9 @@ class Container:
     closers: list[Any] = field(default_factory=list)
     projections: ProjectionHost | None = None
     access_log: Any = None
+    on_erased: list[ErasedHook] = field(default_factory=list)
+    """Called with the ids of subjects whose keys `casework retention run --apply` destroyed,
+    after their snapshots are gone and before VACUUM: read models delete their rows here."""
 
     def record_read(self, request: Any, action: str, kind: str, record_id: Any,
                     person_ids: Any = ()) -> None:
@@ -110,6 +119,7 @@ def bootstrap(settings: Settings) -> Container:
         services={
             "cases": CaseService(store, runner, rules),
             "people": PeopleService(store, runner, rules),
+            "protection": ProtectionService(store, runner, rules),
             "plans": PlanService(store, runner, rules),
         },
     )
@@ -117,6 +127,7 @@ def bootstrap(settings: Settings) -> Container:
     container.closers.append(container.projections.stop)
     if settings.projections_in_process:
         container.services.setdefault("on_start", []).append(container.projections.start)
+    install_restriction_guard(RestrictionGuard(store, rules.restriction, container.access_log))
     log.info("bootstrapped", store="postgresql" if settings.is_postgres else "sqlite",
              partnerships=len(rules.partnerships.partnerships))
     return container

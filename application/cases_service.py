@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate
 from application import access
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.errors import NotFound
+from application.protection_service import restriction_guard
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from domain.cases import (
@@ -39,7 +40,8 @@ T = TypeVar("T")
 
 
 class RecordLoader:
-    """Loads aggregates of one kind that the current actor may see."""
+    """Loads aggregates of one kind that the current actor may see (partnership and
+    restriction of processing: docs/data-protection.md)."""
 
     def __init__(self, store: CaseworkStore) -> None:
         self.store = store
@@ -53,6 +55,9 @@ class RecordLoader:
         if not isinstance(record, kind):
             raise NotFound(label, record_id)
         access.visible_or_not_found(record, label, record_id)  # type: ignore[arg-type]
+        # Restriction of processing is enforced here and nowhere else (Forbidden for any
+        # role but the named readers; every read of a restricted record is logged).
+        restriction_guard(self.store).check(record, label, record_id)
         return record
 
     def load_as_at(self, kind: type[T], label: str, record_id: UUID, *,

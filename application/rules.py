@@ -12,6 +12,8 @@ from domain.cases.rules import (
     RiskQuestionnaire,
     VulnerableVictimRule,
 )
+from domain.protection.restriction import RestrictionRules
+from domain.protection.retention import RetentionRules
 from domain.shared.partnerships import PartnershipDirectory
 
 
@@ -37,3 +39,5 @@ class LocalRules:
     agencies: dict[str, str] = field(default_factory=dict)
     tasking: TaskingRules = field(default_factory=TaskingRules)
     cases: CaseRules = field(default_factory=CaseRules)
+    retention: RetentionRules = field(default_factory=RetentionRules)
+    restriction: RestrictionRules = field(default_factory=RestrictionRules)

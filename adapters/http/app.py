@@ -8,7 +8,7 @@ from adapters.bootstrap import Container
 from adapters.http import pages
 from adapters.http.middleware import install_request_logging
 from adapters.http.problems import install_problem_handlers
-from adapters.http.routes import audit, cases, health, metrics, people, plans
+from adapters.http.routes import audit, cases, health, metrics, people, plans, restrictions
 
 API_DESCRIPTION = """
 Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
@@ -30,6 +30,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(cases.router)
     app.include_router(people.router)
+    app.include_router(restrictions.router)
     pages.install(app)
     app.include_router(plans.router)
     return app
