@@ -23,6 +23,7 @@ from application.protection_service import (
     RestrictionGuard,
     install_restriction_guard,
 )
+from application.reviews_service import ReviewService
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from projections import default_views
@@ -120,6 +121,7 @@ def bootstrap(settings: Settings) -> Container:
             "cases": CaseService(store, runner, rules),
             "people": PeopleService(store, runner, rules),
             "protection": ProtectionService(store, runner, rules),
+            "reviews": ReviewService(store, runner, rules),
             "plans": PlanService(store, runner, rules),
         },
     )

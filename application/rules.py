@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from domain.cases.rules import (
     CaseReviewPromptRule,
@@ -14,6 +15,7 @@ from domain.cases.rules import (
 )
 from domain.protection.restriction import RestrictionRules
 from domain.protection.retention import RetentionRules
+from domain.reviews.rules import ServiceLevels, TriggerRules
 from domain.shared.partnerships import PartnershipDirectory
 
 
@@ -34,6 +36,21 @@ class CaseRules:
 
 
 @dataclass(frozen=True)
+class ReviewRules:
+    """ASB Case Reviews: the trigger threshold, service levels and local closure days."""
+
+    trigger: TriggerRules = field(default_factory=TriggerRules)
+    service_levels: ServiceLevels = field(default_factory=ServiceLevels)
+    closure_days: tuple[date, ...] = ()
+    """Local closure days (not working days for milestones), besides bank holidays."""
+
+    def __post_init__(self) -> None:
+        for day in self.closure_days:
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValueError(f"closure_days: {day!r} is not a date like 2026-12-29")
+
+
+@dataclass(frozen=True)
 class LocalRules:
     partnerships: PartnershipDirectory
     agencies: dict[str, str] = field(default_factory=dict)
@@ -41,3 +58,4 @@ class LocalRules:
     cases: CaseRules = field(default_factory=CaseRules)
     retention: RetentionRules = field(default_factory=RetentionRules)
     restriction: RestrictionRules = field(default_factory=RestrictionRules)
+    reviews: ReviewRules = field(default_factory=ReviewRules)

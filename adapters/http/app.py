@@ -8,7 +8,17 @@ from adapters.bootstrap import Container
 from adapters.http import pages
 from adapters.http.middleware import install_request_logging
 from adapters.http.problems import install_problem_handlers
-from adapters.http.routes import audit, cases, health, metrics, people, plans, restrictions
+from adapters.http.routes import (
+    audit,
+    cases,
+    health,
+    metrics,
+    people,
+    plans,
+    reports,
+    restrictions,
+    reviews,
+)
 
 API_DESCRIPTION = """
 Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
@@ -33,4 +43,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(restrictions.router)
     pages.install(app)
     app.include_router(plans.router)
+    app.include_router(reviews.router)
+    app.include_router(reports.router)
     return app

@@ -35,7 +35,7 @@ HEADERS = {"Authorization": "Bearer " + _container.token_issuer.issue(
     roles=["officer", "coordinator"], partnerships=["north-herts"])}
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_container)).include(
-    path_regex=r"^/api/(cases|people|plans)"
+    path_regex=r"^/api/(cases|people|case-reviews|plans)"
 )
 
 
