@@ -41,11 +41,10 @@ def test_read_your_writes_waits_for_the_background_runner(
     assert not host.running
 
 
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
 def test_postgres_runner_wakes_on_notify(
     container: Container, make_host: HostFactory, store_kind: str
 ) -> None:
-    if store_kind != "postgres":
-        pytest.skip("SQLite is polled: there is no NOTIFY")
     host = make_host(poll_seconds=30.0)
     host.start()
     assert isinstance(host.notifier, PostgresNotifier)
@@ -60,11 +59,10 @@ def test_postgres_runner_wakes_on_notify(
         time.sleep(0.02)
 
 
+@pytest.mark.parametrize("store_kind", ["sqlite"], indirect=True)
 def test_sqlite_runner_polls(
     container: Container, make_host: HostFactory, store_kind: str
 ) -> None:
-    if store_kind != "sqlite":
-        pytest.skip("PostgreSQL is followed by NOTIFY")
     host = make_host(poll_seconds=0.05)
     host.start()
     write_notes(container, ["Hitchin Oughton"])
