@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.cli.demo import install_first_start_loader
 from adapters.config.settings import Settings, load_settings
 from adapters.http.app import create_app
 from adapters.logging_setup import configure_logging
@@ -17,6 +18,7 @@ def build_service(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     configure_logging(settings.log_format, settings.log_level)
     container = bootstrap(settings)
+    install_first_start_loader(container)  # CASEWORK_DEMO_DATA: demo data on first start
     app = create_app(container)
     app.router.lifespan_context = _lifespan(container)
     return app

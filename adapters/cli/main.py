@@ -9,6 +9,7 @@ import uvicorn
 
 from adapters.bootstrap import token_issuer
 from adapters.cli.audit import audit_app
+from adapters.cli.demo import demo_app
 from adapters.cli.projections import projections_app
 from adapters.cli.retention import keys_app, people_app, retention_app
 from adapters.config.settings import Settings, SettingsError, load_settings
@@ -16,6 +17,7 @@ from adapters.config.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="casework: case management for Community Safety Partnerships",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
 app.add_typer(projections_app, name="projections")
 app.add_typer(retention_app, name="retention")
 app.add_typer(people_app, name="people")
