@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from application import access
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.errors import NotFound
-from application.protection_service import restriction_guard
+from application.records import PartnershipChecks, RecordLoader, next_reference
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from domain.cases import (
@@ -32,54 +31,6 @@ from domain.cases import (
     VulnerabilityFlag,
 )
 from domain.people.aggregate import Person
-from domain.shared import clock
-from domain.shared.errors import InvalidValue
-from domain.shared.references import ReferenceCounter
-
-T = TypeVar("T")
-
-
-class RecordLoader:
-    """Loads aggregates of one kind that the current actor may see (partnership and
-    restriction of processing: docs/data-protection.md)."""
-
-    def __init__(self, store: CaseworkStore) -> None:
-        self.store = store
-
-    def load(self, kind: type[T], label: str, record_id: UUID, *,
-             version: int | None = None) -> T:
-        try:
-            record: object = self.store.repository.get(record_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(label, record_id) from None
-        if not isinstance(record, kind):
-            raise NotFound(label, record_id)
-        access.visible_or_not_found(record, label, record_id)  # type: ignore[arg-type]
-        # Restriction of processing is enforced here and nowhere else (Forbidden for any
-        # role but the named readers; every read of a restricted record is logged).
-        restriction_guard(self.store).check(record, label, record_id)
-        return record
-
-    def load_as_at(self, kind: type[T], label: str, record_id: UUID, *,
-                   version: int | None, as_at: datetime | None) -> T:
-        if as_at is not None:
-            version_then = self.store.version_as_at(record_id, as_at)
-            if version_then is None:
-                # Distinguish "did not exist yet" from "does not exist" only for visible ones.
-                self.load(kind, label, record_id)
-                raise NotFound(label, f"{record_id} as at {as_at.isoformat()}")
-            version = version_then if version is None else min(version, version_then)
-        return self.load(kind, label, record_id, version=version)
-
-
-def next_reference(store: CaseworkStore, prefix: str) -> tuple[ReferenceCounter, str]:
-    year = clock.now().year
-    counter_id = ReferenceCounter.create_id(prefix, year)
-    try:
-        counter: ReferenceCounter = store.repository.get(counter_id)
-    except AggregateNotFoundError:
-        counter = ReferenceCounter(prefix=prefix, year=year)
-    return counter, counter.next_reference()
 
 
 class PeopleService:
@@ -128,6 +79,7 @@ class CaseService:
         self.runner = runner
         self.rules = rules
         self.loader = RecordLoader(store)
+        self.checks = PartnershipChecks(rules, self.loader)
 
     # -- reading -------------------------------------------------------------------
 
@@ -157,18 +109,9 @@ class CaseService:
     ) -> CommandOutcome:
         access.require_role(*access.CASEWORK_WRITERS, doing="opening a case")
         access.require_partnership(partnership_id)
-        partnership = self.rules.partnerships.get(partnership_id)
-        if partnership is None:
-            raise InvalidValue(f"unknown partnership {partnership_id!r}",
-                               rule="unknown_partnership", field="partnership_id")
-        configured_ward = partnership.ward(ward)
-        if configured_ward is None:
-            raise InvalidValue(
-                f"{ward!r} is not a ward of {partnership.name}; choose one of "
-                + ", ".join(w.name for w in partnership.wards),
-                rule="unknown_ward", field="ward",
-            )
-        self._known_agency(partnership_id, lead_agency, "lead_agency")
+        partnership = self.checks.partnership(partnership_id)
+        configured_ward = self.checks.ward(partnership, ward)
+        self.checks.agency(partnership_id, lead_agency, "lead_agency")
 
         def build() -> list[Aggregate]:
             counter, reference = next_reference(self.store, "ASB")
@@ -189,7 +132,7 @@ class CaseService:
     def change_lead(self, case_id: UUID, *, lead_agency: str, lead_officer: str,
                     **options: Any) -> CommandOutcome:
         def command(case: AsbCase) -> None:
-            self._known_agency(case.partnership_id, lead_agency, "lead_agency")
+            self.checks.agency(case.partnership_id, lead_agency, "lead_agency")
             case.change_lead(lead_agency=lead_agency, lead_officer=lead_officer)
 
         return self._change(case_id, command, **options)
@@ -198,7 +141,7 @@ class CaseService:
                   consent_to_share: bool = False, anonymity_requested: bool = False,
                   **options: Any) -> CommandOutcome:
         def command(case: AsbCase) -> None:
-            self._person_in_partnership(person_id, case.partnership_id)
+            self.checks.person(person_id, case.partnership_id)
             case.add_party(person_id=person_id, role=role, consent_to_share=consent_to_share,
                            anonymity_requested=anonymity_requested)
 
@@ -221,7 +164,7 @@ class CaseService:
                      agency_reference: str | None = None, reported_by: UUID | None = None,
                      **options: Any) -> tuple[CommandOutcome, UUID]:
         def command(case: AsbCase) -> UUID:
-            self._known_agency(case.partnership_id, reported_to_agency, "reported_to_agency")
+            self.checks.agency(case.partnership_id, reported_to_agency, "reported_to_agency")
             return case.log_incident(
                 occurred_at=occurred_at, reported_at=reported_at,
                 reported_to_agency=reported_to_agency, description=description,
@@ -251,7 +194,7 @@ class CaseService:
                             ends_on: date | None = None, details: str | None = None,
                             **options: Any) -> tuple[CommandOutcome, UUID]:
         def command(case: AsbCase) -> UUID:
-            self._known_agency(case.partnership_id, agency, "agency")
+            self.checks.agency(case.partnership_id, agency, "agency")
             return case.record_intervention(
                 intervention_type=intervention_type, agency=agency, officer=officer,
                 started_on=started_on, subject_id=subject_id, review_on=review_on,
@@ -276,7 +219,7 @@ class CaseService:
     def set_action(self, case_id: UUID, *, agency: str, owner: str, description: str,
                    due_on: date, **options: Any) -> tuple[CommandOutcome, UUID]:
         def command(case: AsbCase) -> UUID:
-            self._known_agency(case.partnership_id, agency, "agency")
+            self.checks.agency(case.partnership_id, agency, "agency")
             return case.set_action(agency=agency, owner=owner, description=description,
                                    due_on=due_on)
 
@@ -295,7 +238,7 @@ class CaseService:
     def reassign_action(self, case_id: UUID, *, action_id: UUID, agency: str, owner: str,
                         due_on: date | None = None, **options: Any) -> CommandOutcome:
         def command(case: AsbCase) -> None:
-            self._known_agency(case.partnership_id, agency, "agency")
+            self.checks.agency(case.partnership_id, agency, "agency")
             case.reassign_action(action_id=action_id, agency=agency, owner=owner,
                                  due_on=due_on)
 
@@ -381,25 +324,6 @@ class CaseService:
         after = self.loader.load(AsbCase, "case", case_id, version=outcome.version)
         before = self.loader.load(AsbCase, "case", case_id, version=outcome.version - 1)
         return outcome, _created_sub_record_id(before, after)
-
-    def _known_agency(self, partnership_id: str, agency: str, field: str) -> None:
-        partnership = self.rules.partnerships.get(partnership_id)
-        if partnership is not None and not partnership.has_agency(agency):
-            raise InvalidValue(
-                f"{agency!r} is not an agency of this partnership; choose one of "
-                + ", ".join(partnership.agencies),
-                rule="unknown_agency", field=field,
-            )
-
-    def _person_in_partnership(self, person_id: UUID, partnership_id: str) -> None:
-        try:
-            person = self.loader.load(Person, "person", person_id)
-        except NotFound:
-            raise InvalidValue(f"no person {person_id} is recorded", rule="unknown_person",
-                               field="person_id") from None
-        if person.partnership_id != partnership_id:
-            raise InvalidValue("that person is recorded in another partnership",
-                               rule="person_in_other_partnership", field="person_id")
 
 
 def _sub_record_ids(case: AsbCase) -> set[UUID]:

@@ -18,13 +18,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application import access
-from application.cases_service import RecordLoader, next_reference
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.context import Role
 from application.errors import NotFound
+from application.records import PartnershipChecks, RecordLoader, next_reference
 from application.rules import LocalRules
 from application.store import CaseworkStore
-from domain.cases import AsbCase
 from domain.plans import (
     AssessmentResult,
     Delivery,
@@ -38,7 +37,6 @@ from domain.plans import (
     TriangleSide,
 )
 from domain.shared.errors import InvalidValue
-from domain.shared.partnerships import Partnership
 
 PLAN_READERS = access.CASEWORK_READERS
 PLAN_WRITERS = access.CASEWORK_WRITERS
@@ -114,6 +112,7 @@ class PlanService:
         self.runner = runner
         self.rules = rules
         self.loader = RecordLoader(store)
+        self.checks = PartnershipChecks(rules, self.loader)
         # The rules file has no plans section yet; use one when LocalRules grows it.
         configured = getattr(rules, "plans", None)
         self.plan_rules = configured if isinstance(configured, PlanRules) else PlanRules()
@@ -157,7 +156,7 @@ class PlanService:
     ) -> CommandOutcome:
         access.require_role(*PLAN_WRITERS, doing="opening a problem-solving plan")
         access.require_partnership(partnership_id)
-        partnership = self._partnership(partnership_id)
+        partnership = self.checks.partnership(partnership_id)
         configured_ward = partnership.ward(ward)
         if configured_ward is None:
             raise InvalidValue(
@@ -165,7 +164,7 @@ class PlanService:
                 + ", ".join(w.name for w in partnership.wards),
                 rule="unknown_ward", field="ward",
             )
-        self._known_agency(partnership_id, lead_agency, "lead_agency")
+        self.checks.agency(partnership_id, lead_agency, "lead_agency")
 
         def build() -> list[Aggregate]:
             counter, reference = next_reference(self.store, "PSP")
@@ -184,7 +183,7 @@ class PlanService:
     def reassign_lead(self, plan_id: UUID, *, lead_agency: str, lead_officer: str,
                       **options: Any) -> CommandOutcome:
         def command(plan: ProblemSolvingPlan) -> None:
-            self._known_agency(plan.partnership_id, lead_agency, "lead_agency")
+            self.checks.agency(plan.partnership_id, lead_agency, "lead_agency")
             plan.reassign_lead(lead_agency=lead_agency, lead_officer=lead_officer)
 
         return self._change(plan_id, command, **options)
@@ -196,7 +195,7 @@ class PlanService:
 
     def link_case(self, plan_id: UUID, *, case_id: UUID, **options: Any) -> CommandOutcome:
         def command(plan: ProblemSolvingPlan) -> None:
-            self._case_in_partnership(case_id, plan.partnership_id)
+            self.checks.case(case_id, plan.partnership_id)
             plan.link_case(case_id)
 
         return self._change(plan_id, command, **options)
@@ -266,7 +265,7 @@ class PlanService:
                       due_on: date, depends_on_funding: bool = False,
                       **options: Any) -> tuple[CommandOutcome, int]:
         def command(plan: ProblemSolvingPlan) -> int:
-            self._known_agency(plan.partnership_id, agency, "agency")
+            self.checks.agency(plan.partnership_id, agency, "agency")
             return plan.plan_response(description, agency, owner, due_on, depends_on_funding)
 
         return self._change_numbered(plan_id, command, **options)
@@ -428,32 +427,6 @@ class PlanService:
         if len(new) != 1:
             raise NotFound("numbered item of plan", plan_id)
         return outcome, new.pop()[1]
-
-    def _partnership(self, partnership_id: str) -> Partnership:
-        partnership = self.rules.partnerships.get(partnership_id)
-        if partnership is None:
-            raise InvalidValue(f"unknown partnership {partnership_id!r}",
-                               rule="unknown_partnership", field="partnership_id")
-        return partnership
-
-    def _known_agency(self, partnership_id: str, agency: str, field: str) -> None:
-        partnership = self.rules.partnerships.get(partnership_id)
-        if partnership is not None and not partnership.has_agency(agency):
-            raise InvalidValue(
-                f"{agency!r} is not an agency of this partnership; choose one of "
-                + ", ".join(partnership.agencies),
-                rule="unknown_agency", field=field,
-            )
-
-    def _case_in_partnership(self, case_id: UUID, partnership_id: str) -> None:
-        try:
-            case = self.loader.load(AsbCase, "case", case_id)
-        except NotFound:
-            raise InvalidValue(f"no ASB case {case_id} is recorded", rule="unknown_case",
-                               field="case_id") from None
-        if case.partnership_id != partnership_id:
-            raise InvalidValue("that case is recorded in another partnership",
-                               rule="case_in_other_partnership", field="case_id")
 
 
 def _numbered_items(plan: ProblemSolvingPlan) -> set[tuple[str, int]]:

@@ -19,14 +19,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application import access
-from application.cases_service import RecordLoader, next_reference
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.errors import NotFound
+from application.records import PartnershipChecks, RecordLoader, next_reference
 from application.review_figures import PublishedFigures, ReviewIndex, published_figures
 from application.rules import LocalRules
 from application.store import CaseworkStore
-from domain.cases import AsbCase
-from domain.people.aggregate import Person
 from domain.reviews.aggregate import CaseReview
 from domain.reviews.milestones import MilestoneProgress
 from domain.reviews.threshold import assess_threshold
@@ -73,6 +71,7 @@ class ReviewService:
         self.runner = runner
         self.rules = rules
         self.loader = RecordLoader(store)
+        self.checks = PartnershipChecks(rules, self.loader)
         self.index = index
 
     # -- reading -------------------------------------------------------------------
@@ -129,13 +128,13 @@ class ReviewService:
             raise InvalidValue(f"unknown partnership {partnership_id!r}",
                                rule="unknown_partnership", field="partnership_id")
         for complaint in complaints:
-            self._known_agency(partnership_id, complaint.agency, "complaints.agency")
+            self.checks.agency(partnership_id, complaint.agency, "complaints.agency")
         for person_id, field in ((applicant.victim_person_id, "victim_person_id"),
                                  (applicant.applicant_person_id, "applicant_person_id")):
             if person_id is not None:
-                self._person_in_partnership(person_id, partnership_id, field)
+                self.checks.person(person_id, partnership_id, field)
         for case_id in asb_case_ids:
-            self._case_in_partnership(case_id, partnership_id)
+            self.checks.case(case_id, partnership_id, field="asb_case_ids")
 
         def build() -> list[Aggregate]:
             counter, reference = next_reference(self.store, REFERENCE_PREFIX)
@@ -153,7 +152,7 @@ class ReviewService:
     def add_complaint(self, review_id: UUID, complaint: ComplaintReport,
                       **options: Any) -> tuple[CommandOutcome, int]:
         def command(review: CaseReview) -> int:
-            self._known_agency(review.partnership_id, complaint.agency, "agency")
+            self.checks.agency(review.partnership_id, complaint.agency, "agency")
             return review.add_complaint(complaint)
 
         return self._change_numbered(review_id, command,
@@ -189,7 +188,7 @@ class ReviewService:
                     independent_chair: str | None = None, **options: Any) -> CommandOutcome:
         def command(review: CaseReview) -> None:
             for agency in agencies_attending:
-                self._known_agency(review.partnership_id, agency, "agencies_attending")
+                self.checks.agency(review.partnership_id, agency, "agencies_attending")
             review.hold_review(held_on, agencies_attending=agencies_attending,
                                victim_participation=victim_participation, findings=findings,
                                independent_chair=independent_chair)
@@ -205,7 +204,7 @@ class ReviewService:
                             deadline: date, made_on: date,
                             **options: Any) -> tuple[CommandOutcome, int]:
         def command(review: CaseReview) -> int:
-            self._known_agency(review.partnership_id, to_agency, "to_agency")
+            self.checks.agency(review.partnership_id, to_agency, "to_agency")
             return review.make_recommendation(to_agency, recommendation, deadline, made_on)
 
         return self._change_numbered(review_id, command,
@@ -287,35 +286,3 @@ class ReviewService:
         if len(added) != 1:
             raise NotFound("numbered item of case review", review_id)
         return outcome, added.pop()
-
-    def _known_agency(self, partnership_id: str, agency: str, field: str) -> None:
-        partnership = self.rules.partnerships.get(partnership_id)
-        if partnership is not None and not partnership.has_agency(agency):
-            raise InvalidValue(
-                f"{agency!r} is not an agency of this partnership; choose one of "
-                + ", ".join(partnership.agencies),
-                rule="unknown_agency", field=field,
-            )
-
-    def _person_in_partnership(self, person_id: UUID, partnership_id: str, field: str) -> None:
-        try:
-            person = self.loader.load(Person, "person", person_id)
-        except NotFound:
-            raise InvalidValue(f"no person {person_id} is recorded", rule="unknown_person",
-                               field=field) from None
-        if person.partnership_id != partnership_id:
-            raise InvalidValue("that person is recorded in another partnership",
-                               rule="person_in_other_partnership", field=field)
-
-    def _case_in_partnership(self, case_id: UUID, partnership_id: str) -> None:
-        """A linked ASB case must exist, be visible, and be in the review's partnership."""
-        try:
-            case = self.loader.load(AsbCase, "case", case_id)
-        except NotFound:
-            raise InvalidValue(f"no ASB case {case_id} is recorded", rule="unknown_case",
-                               field="asb_case_ids") from None
-        if case.partnership_id != partnership_id:
-            raise InvalidValue(
-                f"ASB case {case.reference} is in another partnership; a case review can only "
-                "link cases in its own partnership",
-                rule="case_in_other_partnership", field="asb_case_ids")

@@ -25,7 +25,6 @@ from uuid import UUID
 
 from application import access
 from application.access_log import AccessAction, AccessEntry, AccessLog
-from application.cases_service import RecordLoader
 from application.context import Role, current_context
 from application.history import HistoryEntry, HistoryService
 from application.protection_service import (
@@ -35,6 +34,7 @@ from application.protection_service import (
     index_log,
     load_restriction,
 )
+from application.records import RecordLoader
 from application.store import CaseworkStore
 from domain.cases import AsbCase
 from domain.people.aggregate import Person
