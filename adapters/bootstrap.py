@@ -27,6 +27,7 @@ from application.reviews_service import ReviewService
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from projections import default_views
+from projections.erasure import erasure_hook
 from projections.framework import ProjectionHost
 
 log = structlog.get_logger("casework.bootstrap")
@@ -127,6 +128,8 @@ def bootstrap(settings: Settings) -> Container:
     )
     container.projections = build_projection_host(store, settings, default_views())
     container.closers.append(container.projections.stop)
+    # After erasure, rebuild the views that copy personal data (they then read "[erased]").
+    container.on_erased.append(erasure_hook(container.projections))
     if settings.projections_in_process:
         container.services.setdefault("on_start", []).append(container.projections.start)
     install_restriction_guard(RestrictionGuard(store, rules.restriction, container.access_log))

@@ -15,7 +15,9 @@ import importlib
 from projections.framework import View, registry
 
 VIEW_MODULES: tuple[str, ...] = (
-    # "projections.cases",
+    "projections.case_list",
+    "projections.plan_list",
+    "projections.review_list",
 )
 
 

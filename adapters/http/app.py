@@ -19,6 +19,7 @@ from adapters.http.routes import (
     restrictions,
     reviews,
 )
+from adapters.http.routes import lists as list_routes
 
 API_DESCRIPTION = """
 Case management for Community Safety Partnerships: ASB cases, O'SARA problem-solving
@@ -45,4 +46,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(plans.router)
     app.include_router(reviews.router)
     app.include_router(reports.router)
+    # Lists (GET "" beside each resource's own router), JAG tasking, RAG reports.
+    app.include_router(list_routes.cases_router)
+    app.include_router(list_routes.plans_router)
+    app.include_router(list_routes.reviews_router)
     return app
