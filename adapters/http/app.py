@@ -20,6 +20,7 @@ from adapters.http.routes import (
     reviews,
 )
 from adapters.http.routes import lists as list_routes
+from adapters.http.routes import overview as rag_routes
 from adapters.http.routes import tasking as tasking_routes
 
 API_DESCRIPTION = """
@@ -52,4 +53,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(list_routes.plans_router)
     app.include_router(list_routes.reviews_router)
     app.include_router(tasking_routes.router)
+    app.include_router(rag_routes.router)
     return app
