@@ -18,7 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from adapters.http.pages import cases, home, sign_in
+from adapters.http.pages import audit, cases, home, plans, reviews, sign_in
 
 
 def install(app: FastAPI) -> None:
@@ -26,3 +26,6 @@ def install(app: FastAPI) -> None:
     app.include_router(sign_in.router)
     app.include_router(home.router)
     app.include_router(cases.router)
+    app.include_router(plans.router)
+    app.include_router(reviews.router)
+    app.include_router(audit.router)
