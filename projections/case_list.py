@@ -127,13 +127,14 @@ class CaseListView(View):
 
     def apply(self, cur: ViewCursor, events: Sequence[Any]) -> None:
         rows = BatchRows(cur, self.tables)
-        case_ids = {e.originator_id for e in events if not _is_restriction(e)}
-        rows[CASES].load("case_id", case_ids)
-        party_cases = {e.originator_id for e in events
-                       if isinstance(e, AsbCase.PartyAdded | AsbCase.PartyRemoved
-                                     | AsbCase.RiskAssessed)}
-        rows[PARTIES].load("case_id", party_cases)
-        rows[RISKS].load("case_id", party_cases)
+        # Read every row the batch will change up front: one query per table, not one per
+        # event (a round trip each on PostgreSQL).
+        wanted: dict[str, set[Any]] = {}
+        for event in events:
+            for table in _READS.get(type(event), ()):
+                wanted.setdefault(table, set()).add(event.originator_id)
+        for table, ids in wanted.items():
+            rows[table].load("restriction_id" if table == RESTRICTIONS else "case_id", ids)
         for event in events:
             handler = _HANDLERS.get(type(event))
             if handler is not None:
@@ -351,3 +352,23 @@ _HANDLERS: dict[type[Any], Any] = {
     ProcessingRestriction.Restricted: _restricted,
     ProcessingRestriction.RestrictionLifted: _restriction_lifted,
 }
+
+_CHANGES_CASE = (CASES,)
+_READS: dict[type[Any], tuple[str, ...]] = {
+    **{event: _CHANGES_CASE for event in _HANDLERS if event not in (
+        AsbCase.Opened, ProcessingRestriction.Created, ProcessingRestriction.Restricted,
+        ProcessingRestriction.RestrictionLifted)},
+    AsbCase.PartyAdded: (CASES, PARTIES, RISKS),
+    AsbCase.PartyRemoved: (CASES, PARTIES, RISKS),
+    AsbCase.RiskAssessed: (CASES, PARTIES, RISKS),
+    AsbCase.InterventionResultRecorded: (CASES, INTERVENTIONS),
+    AsbCase.ActionCompleted: (CASES, ACTIONS),
+    AsbCase.ActionCancelled: (CASES, ACTIONS),
+    AsbCase.ActionReassigned: (CASES, ACTIONS),
+    AsbCase.JagReferralAccepted: (CASES, JAG_REFERRALS),
+    AsbCase.JagReferralConcluded: (CASES, JAG_REFERRALS),
+    AsbCase.Reopened: (CASES, CLOSURES),
+    ProcessingRestriction.Restricted: (RESTRICTIONS,),
+    ProcessingRestriction.RestrictionLifted: (RESTRICTIONS,),
+}
+"""The tables (rows of the event's case, or of the restriction) each event changes."""

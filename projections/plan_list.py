@@ -122,8 +122,9 @@ class PlanListView(View):
 
     def apply(self, cur: ViewCursor, events: Sequence[Any]) -> None:
         rows = BatchRows(cur, self.tables)
-        plan_ids = {e.originator_id for e in events}
-        rows[PLANS].load("plan_id", plan_ids)
+        rows[PLANS].load("plan_id", {e.originator_id for e in events})
+        rows[RESPONSES].load("plan_id", {e.originator_id for e in events
+                                         if type(e) in _RESPONSE_CHANGES})
         facts: dict[str, dict[str, Any]] = {}
         for event in events:
             handler = _HANDLERS.get(type(event))
@@ -342,3 +343,6 @@ _HANDLERS: dict[type[Any], Any] = {
     P.ReviewScheduled: _review_scheduled,
     P.ReviewRecorded: _review_recorded,
 }
+
+_RESPONSE_CHANGES = frozenset({P.ResponseRescheduled, P.ResponseActioned, P.ResponseCompleted,
+                               P.ResponseDropped})

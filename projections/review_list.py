@@ -90,6 +90,9 @@ class ReviewListView(View):
     def apply(self, cur: ViewCursor, events: Sequence[Any]) -> None:
         rows = BatchRows(cur, self.tables)
         rows[REVIEWS].load("review_id", {e.originator_id for e in events})
+        rows[RECOMMENDATIONS].load("review_id", {
+            e.originator_id for e in events
+            if isinstance(e, R.RecommendationCompleted | R.RecommendationNotAccepted)})
         for event in events:
             if isinstance(event, R.Received):
                 _received(rows, event)

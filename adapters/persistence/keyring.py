@@ -214,6 +214,47 @@ class SubjectKeyring:
         )
         return AESGCM(data_key)
 
+    def prefetch(self, subject_ids: list[UUID]) -> int:
+        """Read many subjects' keys into the cache with one query per 500 subjects.
+
+        For readers that open many subjects in a row (the projections reading the log):
+        without it each subject's first use is its own query, which dominates a rebuild on
+        PostgreSQL. Subjects already cached, or with no key row, are left alone. Returns
+        how many keys were read.
+        """
+        now = time.monotonic()
+        with self._lock:
+            wanted = [s for s in dict.fromkeys(subject_ids)
+                      if (hit := self._cache.get(s)) is None
+                      or now - hit[0] >= self._cache_seconds]
+        if not wanted:
+            return 0
+        self._ensure_table()
+        found: list[Any] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            with self._datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT subject_id, wrapped_key FROM {self.table} WHERE subject_id IN "
+                    f"({','.join([self._p] * len(chunk))})",
+                    [subject.hex for subject in chunk],
+                )
+                found.extend(c.fetchall())
+        with self._lock:
+            for row in found:
+                subject_hex, wrapped = _row_values(row, "subject_id", "wrapped_key")
+                subject = UUID(subject_hex)
+                cipher = None
+                if wrapped is not None:
+                    data = bytes(wrapped)
+                    cipher = AESGCM(self._master.decrypt(data[:NONCE_BYTES],
+                                                         data[NONCE_BYTES:], subject.bytes))
+                self._cache[subject] = (now, cipher)
+                self._cache.move_to_end(subject)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return len(found)
+
     def iter_statuses(self) -> Iterator[KeyStatus]:
         self._ensure_table()
         with self._datastore.transaction(commit=False) as c:

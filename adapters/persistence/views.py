@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import structlog
@@ -152,6 +153,10 @@ class _StoreEventLog:
         notifications: Sequence[Notification] = self.recorder.select_notifications(
             start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
         )
+        prefetch = getattr(getattr(self.mapper, "keyring", None), "prefetch", None)
+        if prefetch is not None and notifications:
+            # One query for the page's data keys, not one per subject while decoding.
+            prefetch(list({_as_uuid(n.originator_id) for n in notifications}))
         return notifications
 
     def decode(self, notification: Notification) -> Any:
@@ -317,3 +322,7 @@ def run_until_signalled(host: ProjectionHost) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _as_uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
