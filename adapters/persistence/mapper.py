@@ -40,18 +40,25 @@ class ProtectedMapper(Mapper[Any]):
         if class_version > 1:
             state["class_version"] = class_version
         fields = _sealed_fields(event_class)
+        new_key = None
         if self.keyring is not None and fields:
             personal = {name: state.pop(name) for name in sorted(fields) if name in state}
             if personal:
-                state[SEALED] = self.keyring.seal(
-                    _as_uuid(originator_id), self.transcoder.encode(personal)
-                )
+                subject_id, plaintext = _as_uuid(originator_id), self.transcoder.encode(personal)
+                if self.keyring.defers_new_keys and not issubclass(event_class, Snapshot):
+                    # A new subject's key goes into the events' transaction (the recorder
+                    # inserts it); snapshots are stored on their own, so their key is not.
+                    state[SEALED], new_key = self.keyring.seal_deferring(
+                        subject_id, plaintext, new_subject=originator_version == 1)
+                else:
+                    state[SEALED] = self.keyring.seal(subject_id, plaintext)
         return AuditedStoredEvent(
             originator_id=originator_id,
             originator_version=originator_version,
             topic=get_topic(event_class),
             state=self.transcoder.encode(state),
             timestamp=state.get("timestamp"),
+            new_subject_key=new_key,
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:

@@ -14,7 +14,12 @@ from eventsourcing import sqlite as es_sqlite
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 
 from adapters.persistence.audit_chain import GENESIS, ChainRow, chain_hash, event_hash
-from adapters.persistence.keyring import keyring_from_env
+from adapters.persistence.keyring import (
+    SubjectKeyring,
+    keyring_from_env,
+    new_subject_keys,
+    recording_new_keys,
+)
 from adapters.persistence.mapper import ProtectedMapper
 from adapters.persistence.records import AuditedStoredEvent, sortable_utc
 from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord
@@ -47,12 +52,29 @@ class CaseworkSQLiteRecorder(es_sqlite.SQLiteApplicationRecorder):
         ]
         return statements
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return recording_new_keys(
+            stored_events,
+            lambda: super(CaseworkSQLiteRecorder, self).insert_events(stored_events, **kwargs),
+        )
+
     def _insert_events(
         self,
         c: es_sqlite.SQLiteCursor,
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> Sequence[int] | None:
+        # The data key of each subject whose personal data is sealed for the first time in
+        # this save, in the events' transaction (a key stored meanwhile by another writer
+        # makes the save fail with an IntegrityError, which the command runner retries).
+        for key in new_subject_keys(stored_events):
+            c.execute(
+                f"INSERT INTO {SubjectKeyring.table} (subject_id, wrapped_key, created_at) "
+                "VALUES (?,?,?)",
+                key.row(),
+            )
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_audit_rows(c, stored_events, notification_ids)
@@ -252,5 +274,5 @@ class CaseworkSQLiteFactory(es_sqlite.SQLiteFactory):
     ) -> Mapper[Any]:
         return ProtectedMapper(
             transcoder=transcoder or self.transcoder(),
-            keyring=keyring_from_env(self.env, self.datastore),
+            keyring=keyring_from_env(self.env, self.datastore, defer_new_keys=True),
         )
