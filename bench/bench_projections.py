@@ -17,10 +17,14 @@ Figures, each in events per second over the events the views read (their topics)
 * raw read: ``recorder.select_notifications`` pages of 500 with the views' topics, rows
   only (the baseline);
 * read and decode: the same pages, each event decoded by the store's mapper (JSON,
-  AES-GCM opening of personal fields, data keys fetched on first use: "cold");
+  AES-GCM opening of personal fields), with the key cache emptied first ("cold": each
+  subject's data key fetched on first use, or all of a page's keys in one query, as the
+  projections' event log does) or full ("warm");
 * build: every view from empty to the head of the log (``ProjectionHost.catch_up`` on
   fresh tables, batch 500), with cold keys and again with warm ones; its ratio to the raw
   read is the headline (target: at least 25%);
+* build with batches of 5,000 (``casework projections rebuild --batch-size``): each view
+  commits once per batch, so a bigger batch pays fewer commits;
 * rebuild: ``casework projections rebuild`` of each view in turn (shadow tables, then
   the swap), warm keys; each view reads the log on its own.
 """
@@ -37,6 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.config.settings import Settings
@@ -53,6 +58,7 @@ DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 FULL_EVENTS = 60_000
 QUICK_EVENTS = 2_000
 PAGE = 500
+BIG_BATCH = 5_000
 TARGET = 0.25
 
 
@@ -146,19 +152,30 @@ def measure(store: str, settings: Settings, events: int, log: Callable[[str], No
         def raw_read(topics: Sequence[str]) -> Callable[[], int]:
             return lambda: sum(len(page) for page in pages(container, topics))
 
-        def read_and_decode() -> int:
-            count = 0
-            for page in pages(container, topics):
-                for notification in page:
-                    mapper.to_domain_event(notification)
-                    count += 1
-            return count
+        keyring = getattr(mapper, "keyring", None)
 
-        def build() -> int:
-            drop_views(host)
-            built = fresh_host(container)
-            built.catch_up(timeout=3600)
-            return 0
+        def read_and_decode(prefetch: bool) -> Callable[[], int]:
+            def run() -> int:
+                count = 0
+                for page in pages(container, topics):
+                    if prefetch and keyring is not None:
+                        keyring.prefetch(list({UUID(str(n.originator_id)) for n in page}))
+                    for notification in page:
+                        mapper.to_domain_event(notification)
+                        count += 1
+                return count
+
+            return run
+
+        def build(batch_size: int = PAGE) -> Callable[[], int]:
+            def run() -> int:
+                drop_views(host)
+                built = build_projection_host(container.store, container.settings,
+                                              default_views(), batch_size=batch_size)
+                built.catch_up(timeout=3600)
+                return 0
+
+            return run
 
         result = Result(store=store, events=0, log_events=host.log.head(), records={
             "cases": len(workload.cases), "plans": len(workload.plans),
@@ -168,11 +185,14 @@ def measure(store: str, settings: Settings, events: int, log: Callable[[str], No
         result.seconds["raw_read"] = seconds
         _, result.seconds["raw_read_all"] = timed(raw_read(()))
         forget_keys(container)
-        _, result.seconds["decode_cold"] = timed(read_and_decode)
-        _, result.seconds["decode_warm"] = timed(read_and_decode)
+        _, result.seconds["decode_cold"] = timed(read_and_decode(prefetch=False))
         forget_keys(container)
-        _, result.seconds["build_cold"] = timed(build)
-        _, result.seconds["build_warm"] = timed(build)
+        _, result.seconds["decode_prefetched"] = timed(read_and_decode(prefetch=True))
+        _, result.seconds["decode_warm"] = timed(read_and_decode(prefetch=False))
+        forget_keys(container)
+        _, result.seconds["build_cold"] = timed(build())
+        _, result.seconds["build_warm"] = timed(build())
+        _, result.seconds["build_big_batches"] = timed(build(BIG_BATCH))
         built = fresh_host(container)
         began = time.perf_counter()
         for name in built.views:
@@ -192,10 +212,12 @@ def measure(store: str, settings: Settings, events: int, log: Callable[[str], No
 ROWS = (
     ("raw_read_all", "raw read of the whole log (rows only)"),
     ("raw_read", "raw read of the views' events (baseline)"),
-    ("decode_cold", "read + decode, cold keys"),
+    ("decode_cold", "read + decode, cold keys fetched one subject at a time"),
+    ("decode_prefetched", "read + decode, cold keys prefetched per page (as the views read)"),
     ("decode_warm", "read + decode, warm keys"),
     ("build_cold", "**build all views from empty, cold keys**"),
     ("build_warm", "build all views from empty, warm keys"),
+    ("build_big_batches", "build all views from empty, warm keys, batches of 5,000"),
     ("rebuild_each", "rebuild each view in turn (shadow + swap), warm keys"),
 )
 
@@ -216,6 +238,13 @@ def markdown(results: Sequence[Result], events_wanted: int) -> str:
     verdict = "; ".join(
         f"{r.store} {r.ratio('build_cold'):.0%} cold / {r.ratio('build_warm'):.0%} warm"
         for r in results)
+    costs = []
+    for r in results:
+        raw, decode, build = (1e6 / r.rates[k] for k in ("raw_read", "decode_warm",
+                                                         "build_warm"))
+        costs.append(f"{r.store}: reading {raw:.1f} µs, decoding {decode - raw:.1f} µs, "
+                     f"the views' own work (applying, writing, committing) "
+                     f"{build - decode:.1f} µs")
     return "\n".join([
         f"`python -m bench.bench_projections`: a log of about {events_wanted:,} events of "
         f"real commands ({sizes}; the views read "
@@ -226,8 +255,30 @@ def markdown(results: Sequence[Result], events_wanted: int) -> str:
         "",
         *lines,
         "",
-        f"Build ratio: {verdict}.",
+        f"Build ratio: {verdict}. Where the time of a warm build goes, per event: "
+        + "; ".join(costs) + ".",
+        "",
+        WHY,
     ])
+
+
+WHY = """\
+**Below the 25% target, and why.** Reading a row costs a few microseconds; decoding it (JSON,
+then AES-GCM opening of its personal fields) costs 3-4 times that, so on SQLite even a view
+doing nothing cannot pass about 20-25% of the raw read (the "read + decode, warm keys"
+row is that ceiling). What is left is the views' own work: three views, sixteen tables,
+about two row writes per event (the record's row and a child row: incident, action,
+closure, response...), a Python handler per event, and one commit per view per batch.
+That work is already batched (each row read once per batch with one query per table,
+written once with multi-row upserts); it costs tens of microseconds per event, which is
+what a rebuild pays. Found and fixed on the way: on PostgreSQL a cold rebuild fetched each
+subject's data key with its own query (one round trip per case, plan and review); the
+event log now prefetches a page's keys in one query (`SubjectKeyring.prefetch`), and the
+"read + decode" rows show the difference. Bigger batches (`casework projections rebuild
+--batch-size 5000`) save commits but little else. A rebuild of these ~60,000 events takes
+4-10 seconds, and the views follow new events in well under a second;
+going further would mean fewer, narrower tables or bulk loading (COPY) for rebuilds.
+"""
 
 
 # ----------------------------------------------------------------------------- runs
@@ -262,8 +313,8 @@ def write_section(path: Path, body: str) -> None:
     try:
         from bench.common import write_section as shared
     except ImportError:  # pragma: no cover - run without the shared bench machinery
-        shared = None
-    if shared is not None:
+        pass
+    else:
         shared(path, NAME, f"## {TITLE}\n\n{body}\n")
         return
     begin, end = f"<!-- bench:{NAME} -->", f"<!-- /bench:{NAME} -->"

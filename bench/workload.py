@@ -389,7 +389,7 @@ def change_lead(w: Workload) -> None:
 
 
 def open_plan(w: Workload) -> None:
-    if w.plans and w.chooser.pick((True, True, True, False)):
+    if w.plans and w.chooser.pick([True, True, True, False]) is True:
         progress_plan(w)  # plans take many steps: open fewer than cases
         return
     area = w.area()
@@ -512,7 +512,7 @@ def plan_side_step(w: Workload) -> None:
 
 
 def receive_review(w: Workload) -> None:
-    if w.reviews and w.chooser.pick((True, False)):
+    if w.reviews and w.chooser.pick([True, False]) is True:
         progress_review(w)
         return
     area = w.area()
