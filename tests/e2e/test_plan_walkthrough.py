@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from adapters.http.schemas import plans as plan_schemas
+from adapters.http.schemas import views as view_schemas
 from tests.e2e.conftest import TokenFactory
 
 PRIORITY = "Anti-social behaviour in town centres"
@@ -479,9 +480,11 @@ def test_every_plan_model_has_a_valid_openapi_example(client: TestClient) -> Non
                     used.add(reference.rsplit("/", 1)[-1])
                 else:
                     assert media.get("example"), (path, media)
-    models = {name: model for name, model in vars(plan_schemas).items()
+    models = {name: model
+              for module in (plan_schemas, view_schemas)
+              for name, model in vars(module).items()
               if isinstance(model, type) and issubclass(model, BaseModel)
-              and model.__module__ == plan_schemas.__name__}
+              and model.__module__ == module.__name__}
     assert used <= set(models)
     assert {"OpenPlan", "PlanOut", "PlanSummaryOut", "PlanCommandResult"} <= used
     for name in used:

@@ -94,6 +94,20 @@ class PlanListItem(_Out):
 
 
 class PlanListPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{
+            "plan_id": "7c1d2e3f-4a5b-5c6d-8e7f-9a0b1c2d3e4f", "partnership_id": "north-herts",
+            "reference": "PSP-2026-0007", "title": "Street drinking around the war memorial",
+            "ward": "Hitchin Priory", "neighbourhood": "Hitchin",
+            "priority": "Anti-social behaviour in town centres",
+            "lead_agency": "north-herts-council", "lead_officer": "asb.officer.patel",
+            "stage": "response", "status": "agreed", "started_on": "2026-04-02",
+            "agreed_on": "2026-05-12", "closed_on": None, "next_review_due": "2026-06-09",
+            "assessment_result": None, "funded": True, "open_responses": 3,
+            "overdue_responses": 1, "overdue": True,
+            "updated_at": "2026-05-20T10:00:00Z"}],
+        "total": 1, "offset": 0, "limit": 50, "sort": "-started_on"}]})
+
     items: list[PlanListItem]
     total: int
     offset: int
@@ -128,6 +142,18 @@ class ReviewListItem(_Out):
 
 
 class ReviewListPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{
+            "review_id": "3e4f5a6b-7c8d-5e9f-8a0b-1c2d3e4f5a6b", "partnership_id": "north-herts",
+            "reference": "CR-2026-0003", "status": "threshold_met",
+            "received_on": "2026-04-07", "victim_kind": "individual", "threshold_met": True,
+            "first_review_held_on": None, "outcome_sent_on": None, "closed_on": None,
+            "recommendations": 0, "open_recommendations": 0, "overdue_recommendations": 0,
+            "milestones": [{"milestone": "acknowledge", "due_on": "2026-04-09",
+                            "done_on": "2026-04-08", "status": "done"}],
+            "overdue": False, "updated_at": "2026-04-20T09:00:00Z"}],
+        "total": 1, "offset": 0, "limit": 50, "sort": "-received_on"}]})
+
     items: list[ReviewListItem]
     total: int
     offset: int
