@@ -18,7 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from adapters.http.pages import audit, cases, home, plans, reviews, sign_in
+from adapters.http.pages import audit, cases, home, jag, plans, rag, reviews, sign_in
 
 
 def install(app: FastAPI) -> None:
@@ -29,3 +29,5 @@ def install(app: FastAPI) -> None:
     app.include_router(plans.router)
     app.include_router(reviews.router)
     app.include_router(audit.router)
+    app.include_router(jag.router)
+    app.include_router(rag.router)

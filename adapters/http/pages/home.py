@@ -1,41 +1,117 @@
 """My work (``/``) and finding a case (``/cases``).
 
-There is no case list read model yet, so My work is a short page of links and a search
-box; the next phase fills it from the projections (my open cases, overdue actions,
-reviews due). Finding a case needs no list: an id is looked up directly, and a
-reference is turned into the case's id with ``AsbCase.create_id`` (references are the
-case's natural key) in each of the user's partnerships.
+My work lists, from the read models (``projections.queries``), the user's open cases
+(lead officer), plans, case reviews, actions due or overdue for them or their agency
+(the tasking list's red and amber tasks) and reviews due soon, with a find box.
+Finding a case needs no list: an id is looked up directly, and a reference is
+turned into the case's id with ``AsbCase.create_id`` (references are the case's natural
+key) in each of the user's partnerships.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from adapters.http.pages.plans import list_lag
 from adapters.http.pages.rendering import render
 from adapters.http.pages.session import PageContext, PageRoute
+from adapters.http.presenters import today_in_london
 from application import access
 from application.cases_service import CaseService
 from application.context import Actor
 from application.errors import NotFound
 from domain.cases import AsbCase
+from domain.shared.calendar import WorkingCalendar
+from projections.queries import (
+    FINISHED_REVIEWS,
+    CaseFilters,
+    PlanFilters,
+    Reader,
+    ReviewFilters,
+    list_cases,
+    list_plans,
+    list_reviews,
+)
+from projections.tasking import tasking_list
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 _REFERENCE = re.compile(r"^ASB-\d{4}-\d{5}$")
 
 
+MY_WORK_LIMIT = 20
+REVIEWS_DUE_WITHIN_DAYS = 14
+
+
 @router.get("/", name="my_work")
 def my_work(request: Request, context: PageContext) -> Response:
+    """My open cases, plans and case reviews, actions due, reviews due; a find box.
+
+    A user who only reads reports (rag) lands on the RAG overview instead.
+    """
     actor = context.actor
-    return render(request, "home.html", {
-        "can_read_cases": actor.has_role(*access.CASEWORK_READERS),
+    can_read = actor.has_role(*access.CASEWORK_READERS)
+    if not can_read and actor.has_role(*access.REPORT_READERS):
+        return RedirectResponse("/rag", status_code=303)
+    data: dict[str, Any] = {
+        "can_read_cases": can_read,
         "can_open_cases": actor.has_role(*access.CASEWORK_WRITERS),
-    })
+        "lists": None,
+        "as_date": lambda text: date.fromisoformat(text[:10]) if text else None,
+    }
+    container = request.app.state.container
+    if can_read and container.projections is not None:
+        data["lists"] = my_lists(request, actor, today_in_london())
+    return render(request, "home.html", data)
+
+
+def my_lists(request: Request, actor: Actor, today: date) -> dict[str, Any]:
+    """What My work lists, from the list read models and the tasking list's tasks."""
+    container = request.app.state.container
+    rules = container.rules
+    reader = Reader(rules)
+    soon = today + timedelta(days=REVIEWS_DUE_WITHIN_DAYS)
+    with container.projections.reading() as cur:
+        cases = list_cases(cur, reader, CaseFilters(
+            status="open", officer=actor.user_id, sort="next_review_due",
+            limit=MY_WORK_LIMIT), today)
+        plans = list_plans(cur, reader, PlanFilters(
+            officer=actor.user_id, sort="next_review_due", limit=MY_WORK_LIMIT), today)
+        plans_live = [p for p in plans.items if p.stage != "closed"]
+        # Case reviews have no lead officer: an officer's are those with a recommendation
+        # to their agency; a coordinator runs them all.
+        agency = None if actor.has_role(*access.COORDINATORS) else actor.agency
+        reviews = list_reviews(cur, reader, ReviewFilters(agency=agency, limit=MY_WORK_LIMIT),
+                               today, WorkingCalendar(rules.reviews.closure_days),
+                               rules.reviews.service_levels)
+        reviews_live = [r for r in reviews.items if r.status not in FINISHED_REVIEWS]
+        tasks: list[Any] = []
+        for partnership in reader.partnerships():
+            tasking = tasking_list(cur, rules, partnership, today)
+            tasks += [task for agency in tasking.agencies for task in agency.tasks
+                      if task.rag != "green"
+                      and (task.owner == actor.user_id or task.agency == actor.agency)]
+    tasks.sort(key=lambda task: (task.due_on, task.reference))
+    reviews_due = sorted(
+        [("case", c.case_id, c.reference, c.summary, date.fromisoformat(c.next_review_due))
+         for c in cases.items
+         if c.next_review_due and date.fromisoformat(c.next_review_due) <= soon]
+        + [("plan", p.plan_id, p.reference, p.title, date.fromisoformat(p.next_review_due))
+           for p in plans_live
+           if p.next_review_due and date.fromisoformat(p.next_review_due) <= soon],
+        key=lambda row: row[4])
+    return {
+        "today": today, "soon": soon, "cases": cases, "plans": plans_live,
+        "reviews": reviews_live, "tasks": tasks, "reviews_due": reviews_due,
+        "behind": max(list_lag(request, view)
+                      for view in ("case_list", "plan_list", "review_list")),
+    }
 
 
 def find_case(service: CaseService, actor: Actor, partnership_ids: tuple[str, ...],
