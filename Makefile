@@ -10,7 +10,7 @@ export CASEWORK_DATABASE ?= var/casework.sqlite
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "casework needs Python 3.11+")'
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install -qq --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
 run: $(STAMP)
