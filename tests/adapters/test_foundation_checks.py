@@ -76,8 +76,8 @@ def test_identity_provider_tokens_are_verified_with_its_public_key() -> None:
         verifier.verify(jwt.encode(claims, other_private, algorithm="RS256"))
     with pytest.raises(InvalidToken):
         verifier.verify(jwt.encode({**claims, "aud": "someone-else"}, private, algorithm="RS256"))
+    expired = {**claims, "exp": int((now - timedelta(minutes=1)).timestamp())}
     with pytest.raises(InvalidToken):
-        expired = {**claims, "exp": int((now - timedelta(minutes=1)).timestamp())}
         verifier.verify(jwt.encode(expired, private, algorithm="RS256"))
 
 
