@@ -55,6 +55,15 @@ def _scale_max(values: Sequence[Value]) -> int:
         step *= 10
 
 
+def _label_lines(label: str, x: float) -> str:
+    """A period label split after its year (``2026-27`` / ``Q1``) so neighbours never touch."""
+    head, _, tail = label.rpartition("-")
+    if not head or len(label) <= 7:
+        return escape(label)
+    return (f'<tspan x="{_fmt(x)}">{escape(head)}</tspan>'
+            f'<tspan x="{_fmt(x)}" dy="14">{escape(tail)}</tspan>')
+
+
 def described(data: Sequence[tuple[str, Value]]) -> str:
     """The values in words: ``Personal: 12; Nuisance: fewer than 5``."""
     if not data:
@@ -76,7 +85,7 @@ def _open(chart_id: str, title: str, data: Sequence[tuple[str, Value]], width: f
 
 
 def horizontal_bars(title: str, data: Sequence[tuple[str, Value]], *,
-                    chart_id: str | None = None, width: int = 640) -> str:
+                    chart_id: str | None = None, width: int = 520) -> str:
     """One bar per label, longest value the widest bar, the value written after each bar."""
     chart_id = chart_id or "chart-" + _slug(title)
     bar_height, gap, top = 22, 10, 10
@@ -111,7 +120,7 @@ def horizontal_bars(title: str, data: Sequence[tuple[str, Value]], *,
 
 
 def columns(title: str, data: Sequence[tuple[str, Value]], *, chart_id: str | None = None,
-            width: int = 640, height: int = 260) -> str:
+            width: int = 900, height: int = 280) -> str:
     """A column per label left to right (a trend over periods), the value above each."""
     chart_id = chart_id or "chart-" + _slug(title)
     left, right, top, bottom = 44, 10, 24, 44
@@ -145,6 +154,6 @@ def columns(title: str, data: Sequence[tuple[str, Value]], *, chart_id: str | No
                      f'text-anchor="middle" fill="{TEXT_COLOUR}" font-size="12">'
                      f'{escape(shown)}</text>')
         parts.append(f'<text x="{_fmt(centre)}" y="{_fmt(base + 18)}" text-anchor="middle" '
-                     f'fill="{TEXT_COLOUR}" font-size="12">{escape(label)}</text>')
+                     f'fill="{TEXT_COLOUR}" font-size="12">{_label_lines(label, centre)}</text>')
     parts.append("</svg>")
     return "".join(parts)
