@@ -169,7 +169,7 @@ def test_jag_tasking_rag_overview_and_my_work(page: Page, base_url: str) -> None
 
     # A RAG member lands on the overview: charts as inline SVG with titles, no script.
     _sign_in(page, base_url, "RAG member", "/")
-    expect(page).to_have_url(re.compile(r"/rag$"))
+    expect(page).to_have_url(base_url + "/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Quarterly overview")
     charts = page.locator("svg[role=img]")
     expect(charts).to_have_count(3)
@@ -177,6 +177,8 @@ def test_jag_tasking_rag_overview_and_my_work(page: Page, base_url: str) -> None
         title = charts.nth(index).locator("title")
         expect(title).to_have_count(1)
         assert (title.text_content() or "").strip()
+    page.get_by_role("link", name="RAG overview").click()
+    expect(page).to_have_url(re.compile(r"/rag$"))
     _reload_until(page, "Cases opened by quarter")
     expect(page.locator("#figures")).to_be_visible()
     expect(page.get_by_role("link", name="Download CSV: overview")).to_be_visible()

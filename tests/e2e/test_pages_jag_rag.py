@@ -84,10 +84,11 @@ def test_the_tasking_page_roles_partnerships_and_a_bad_date(
 def test_the_rag_page_has_figures_charts_and_downloads(
         client: TestClient, container: Container) -> None:
     sign_in(client, container, "rag", user="rag.member")
-    # A rag user's landing page is the overview.
-    landing = client.get("/", follow_redirects=False)
-    assert landing.status_code == 303
-    assert landing.headers["location"] == "/rag"
+    # A rag user's landing page (My work) is the overview.
+    landing = client.get("/")
+    assert landing.status_code == 200
+    assert "Quarterly overview" in landing.text
+    assert landing.text.count('role="img"') == 3
     with at(date(2026, 6, 1)):
         response = client.get("/rag", params={"quarter": QUARTER,
                                               "partnership_id": "north-herts"})

@@ -18,6 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from adapters.http.pages import rag
 from adapters.http.pages.plans import list_lag
 from adapters.http.pages.rendering import render
 from adapters.http.pages.session import PageContext, PageRoute
@@ -53,12 +54,12 @@ REVIEWS_DUE_WITHIN_DAYS = 14
 def my_work(request: Request, context: PageContext) -> Response:
     """My open cases, plans and case reviews, actions due, reviews due; a find box.
 
-    A user who only reads reports (rag) lands on the RAG overview instead.
+    A user who only reads reports (rag) gets the RAG overview here instead.
     """
     actor = context.actor
     can_read = actor.has_role(*access.CASEWORK_READERS)
     if not can_read and actor.has_role(*access.REPORT_READERS):
-        return RedirectResponse("/rag", status_code=303)
+        return rag.overview_page(request, None, None, landing=True)
     data: dict[str, Any] = {
         "can_read_cases": can_read,
         "can_open_cases": actor.has_role(*access.CASEWORK_WRITERS),

@@ -75,6 +75,12 @@ def rag_overview_page(
     quarter: Annotated[str | None, Query(max_length=20)] = None,
     partnership_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
+    return overview_page(request, quarter, partnership_id)
+
+
+def overview_page(request: Request, quarter: str | None, partnership_id: str | None, *,
+                  landing: bool = False) -> Response:
+    """The overview; ``landing`` when it is a rag user's My work (``/``)."""
     access.require_role(*access.REPORT_READERS, doing="reading the RAG overview")
     container = request.app.state.container
     visible = access.visible_partnerships(container.rules.partnerships.ids)
@@ -98,6 +104,7 @@ def rag_overview_page(
         "partnerships": [(p, container.rules.partnerships.get(p).name) for p in visible],
         "partnership_id": scope, "quarter": chosen.label, "quarter_choices": choices,
         "error": error, "overview": None, "fewer_than_5": FEWER_THAN_5, "rule": RULE,
+        "landing": landing,
     }
     if error is None and container.projections is not None:
         with container.projections.reading() as cur:
