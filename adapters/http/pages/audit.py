@@ -27,14 +27,16 @@ from adapters.http.pages.case_view import people_names, people_on
 from adapters.http.pages.forms import FormState
 from adapters.http.pages.home import find_case
 from adapters.http.pages.plans import (
-    FLASH_MESSAGES,
     PLANS,
+    find_plan,
+    plan_body_context,
+)
+from adapters.http.pages.record_steps import (
+    FLASH_MESSAGES,
     RecordKind,
     container_of,
-    find_plan,
     flash_message,
     kind_timeline,
-    plan_body_context,
     redirect_with_flash,
     with_flash_cleared,
 )

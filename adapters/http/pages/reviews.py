@@ -22,6 +22,9 @@ from adapters.http.pages.case_view import PersonName, people_names
 from adapters.http.pages.forms import FormState, validated
 from adapters.http.pages.home import find_case
 from adapters.http.pages.plans import (
+    list_lag,
+)
+from adapters.http.pages.record_steps import (
     FLASH_MESSAGES,
     Input,
     RecordKind,
@@ -31,7 +34,6 @@ from adapters.http.pages.plans import (
     flash_message,
     install_steps,
     kind_timeline,
-    list_lag,
     number_param,
     redirect_with_flash,
     today_text,
