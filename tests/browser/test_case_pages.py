@@ -9,79 +9,15 @@ are saved into docs/screenshots/ so the documentation shows the pages as they ar
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from adapters.bootstrap import bootstrap
-from adapters.http.app import create_app
-from tests.conftest import make_settings
-from tests.support.browser import browser_for_session
+from tests.browser.conftest import local_input, shot
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from browser_for_session()
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory,
-             request: pytest.FixtureRequest) -> Iterator[str]:
-    settings = make_settings("sqlite", tmp_path_factory.mktemp("pages"), request)
-    container = bootstrap(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        container.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-
-def _local(moment: datetime, *, seconds: bool = False) -> str:
-    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S" if seconds
-                                              else "%Y-%m-%dT%H:%M")
 
 
 def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_url: str) -> None:
@@ -89,7 +25,7 @@ def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_u
     page.goto(base_url + "/cases/new")
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    _shot(page, "sign-in.png")
+    shot(page, "sign-in.png")
     page.get_by_role("radio", name=re.compile("^Asha Patel")).check()
     page.get_by_role("button", name="Sign in").click()
 
@@ -114,7 +50,7 @@ def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_u
     # What was typed is still there.
     expect(page.get_by_label("Address or place")).to_have_value("Flat 3, 12 Bancroft, Hitchin")
     expect(page.get_by_role("radio", name="Personal")).to_be_checked()
-    _shot(page, "new-case-error.png")
+    shot(page, "new-case-error.png")
 
     summary_field.fill("Loud music and shouting from the flat above most nights after midnight.")
     page.get_by_label("Ward").select_option("Hitchin Bearton")
@@ -141,8 +77,8 @@ def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_u
     # An incident reported before it happened: the domain rule is shown on the field.
     page.get_by_role("link", name="Log an incident").click()
     now = datetime.now(tz=UTC)
-    page.get_by_label("When it happened").fill(_local(now - timedelta(hours=2)))
-    page.get_by_label("When it was reported").fill(_local(now - timedelta(hours=3)))
+    page.get_by_label("When it happened").fill(local_input(now - timedelta(hours=2)))
+    page.get_by_label("When it was reported").fill(local_input(now - timedelta(hours=3)))
     page.get_by_label("Reported to").select_option("herts-police")
     page.get_by_label("What happened").fill("Music and shouting until 2am.")
     page.get_by_label("Reported by").select_option(label="Margaret Example")
@@ -150,7 +86,7 @@ def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_u
     expect(page.locator("#f-reported-at-error")).to_contain_text(
         "cannot be reported before it happened")
     expect(page.get_by_label("What happened")).to_have_value("Music and shouting until 2am.")
-    page.get_by_label("When it was reported").fill(_local(now - timedelta(hours=1)))
+    page.get_by_label("When it was reported").fill(local_input(now - timedelta(hours=1)))
     page.get_by_role("button", name="Log the incident").click()
     expect(page.get_by_text("Incident logged.")).to_be_visible()
 
@@ -160,15 +96,15 @@ def test_officer_opens_a_case_logs_an_incident_and_looks_back(page: Page, base_u
     expect(newest).to_contain_text("Incident logged")
     expect(newest).to_contain_text("Asha Patel")
     expect(newest).to_contain_text("Margaret Example")
-    _shot(page, "case-page.png")
+    shot(page, "case-page.png")
 
     # The case as it was just after it was opened: no victim, no incident, nothing to change.
     page.get_by_label("Date and time (UK time)").fill(
-        _local(opened_at + timedelta(seconds=1), seconds=True))
+        local_input(opened_at + timedelta(seconds=1), seconds=True))
     page.get_by_role("button", name="Show the case then").click()
     expect(page.get_by_text("You are looking at this case as it was at")).to_be_visible()
     expect(page.locator("#incidents")).to_contain_text("No incidents logged yet.")
     expect(page.locator("#parties")).not_to_contain_text("Margaret Example")
     expect(page.get_by_role("link", name="Log an incident")).to_have_count(0)
     expect(page.locator("#timeline .timeline__entry")).to_have_count(1)
-    _shot(page, "case-as-at.png")
+    shot(page, "case-as-at.png")

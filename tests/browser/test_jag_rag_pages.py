@@ -9,82 +9,15 @@ docs/screenshots/ (jag-tasking.png, rag-overview.png, my-work.png).
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from adapters.bootstrap import bootstrap
-from adapters.http.app import create_app
-from tests.conftest import make_settings
-from tests.support.browser import browser_for_session
+from tests.browser.conftest import LONDON, SCREENSHOTS, local_input, shot
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from browser_for_session()
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory,
-             request: pytest.FixtureRequest) -> Iterator[str]:
-    settings = make_settings("sqlite", tmp_path_factory.mktemp("pages"), request)
-    container = bootstrap(settings)
-    assert container.projections is not None
-    container.projections.start()  # the lists and the tasking list follow the writes
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        container.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-
-
-def _local(moment: datetime, *, seconds: bool = False) -> str:
-    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M:%S" if seconds
-                                              else "%Y-%m-%dT%H:%M")
-
 
 
 def _sign_in(page: Page, base_url: str, who: str, target: str = "/") -> None:
@@ -122,8 +55,8 @@ def test_jag_tasking_rag_overview_and_my_work(page: Page, base_url: str) -> None
 
     page.get_by_role("link", name="Log an incident").click()
     now = datetime.now(tz=UTC)
-    page.get_by_label("When it happened").fill(_local(now - timedelta(hours=3)))
-    page.get_by_label("When it was reported").fill(_local(now - timedelta(hours=2)))
+    page.get_by_label("When it happened").fill(local_input(now - timedelta(hours=3)))
+    page.get_by_label("When it was reported").fill(local_input(now - timedelta(hours=2)))
     page.get_by_label("Reported to").select_option("herts-police")
     page.get_by_label("What happened").fill("Music and shouting until 2am.")
     page.get_by_role("button", name="Log the incident").click()
@@ -144,7 +77,7 @@ def test_jag_tasking_rag_overview_and_my_work(page: Page, base_url: str) -> None
     expect(page.locator("#my-cases")).to_contain_text(reference)
     expect(page.locator("#my-actions")).to_contain_text(reference)
     expect(page.get_by_label("Find a case")).to_be_visible()
-    _shot(page, "my-work.png")
+    shot(page, "my-work.png")
 
     # The coordinator's tasking list for a meeting in five days: the action is red by then.
     meeting = today + timedelta(days=5)
@@ -161,7 +94,7 @@ def test_jag_tasking_rag_overview_and_my_work(page: Page, base_url: str) -> None
                            r"&format=csv$"))
     expect(page.get_by_role("navigation", name="Main")
            .get_by_role("link", name="JAG tasking")).to_have_count(1)
-    _shot(page, "jag-tasking.png")
+    shot(page, "jag-tasking.png")
     page.emulate_media(media="print")
     expect(page.locator(".site-nav")).to_be_hidden()
     expect(page.get_by_role("link", name="Download CSV")).to_be_hidden()

@@ -11,74 +11,23 @@ screenshots are saved into docs/screenshots/.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
-from adapters.bootstrap import bootstrap
-from adapters.http.app import create_app
-from tests.conftest import make_settings
-from tests.support.browser import browser_for_session
+from tests.browser.conftest import LONDON, new_page, shot
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from browser_for_session()
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory,
-             request: pytest.FixtureRequest) -> Iterator[str]:
-    settings = make_settings("sqlite", tmp_path_factory.mktemp("pages"), request)
-    container = bootstrap(settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(container), log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        container.close()
 
 
 def _signed_in(browser: Browser, base_url: str, who: str, path: str) -> Page:
     """A fresh browser session for the demo user whose label starts with ``who``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    page = new_page(browser)
     page.goto(base_url + path)
     page.get_by_role("radio", name=re.compile(f"^{who}")).check()
     page.get_by_role("button", name="Sign in").click()
     return page
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
 def _today() -> date:
@@ -129,7 +78,7 @@ def test_plan_case_review_and_audit_pages(browser: Browser, base_url: str) -> No
     expect(page.get_by_text("Scanning recorded.")).to_be_visible()
     expect(page.locator("#scanning .stage-status")).to_have_text("In progress: 3 things to do")
     expect(page.locator("#timeline .timeline__entry").first).to_contain_text("Asha Patel")
-    _shot(page, "plan-page.png")
+    shot(page, "plan-page.png")
     page.context.close()
 
     # -- a coordinator records a case review application and decides the threshold -------
@@ -178,7 +127,7 @@ def test_plan_case_review_and_audit_pages(browser: Browser, base_url: str) -> No
     expect(milestones.nth(0)).to_contain_text("Done")
     expect(milestones.nth(2)).to_contain_text("Hold the review meeting")
     expect(milestones.nth(2).locator(".milestone-status")).to_have_text("Due")
-    _shot(page, "case-review-page.png")
+    shot(page, "case-review-page.png")
     page.context.close()
 
     # -- an auditor checks the chains and looks back through the plan's history ------------
@@ -207,7 +156,7 @@ def test_plan_case_review_and_audit_pages(browser: Browser, base_url: str) -> No
     expect(page.locator("#scanning")).not_to_contain_text("Groups drink on the benches")
     expect(page.get_by_role("button", name=re.compile("^Move on"))).to_have_count(0)
     expect(page.locator("#changes .timeline__entry")).to_have_count(2)
-    _shot(page, "audit-history.png")
+    shot(page, "audit-history.png")
 
     page.goto(base_url + "/audit")
     page.get_by_role("link", name="The access log").click()
@@ -216,5 +165,5 @@ def test_plan_case_review_and_audit_pages(browser: Browser, base_url: str) -> No
     page.get_by_role("button", name="Show entries").click()
     expect(page.locator("table tbody tr").first).to_contain_text("View case review")
     expect(page.locator("table tbody tr").first).to_contain_text("CSP coordinator")
-    _shot(page, "access-log.png")
+    shot(page, "access-log.png")
     page.context.close()
