@@ -54,6 +54,13 @@ def idempotency(request: Request, key: str | None, body: BaseModel | None = None
     return Idempotency(key=key.strip(), fingerprint=fingerprint)
 
 
+def write_options(request: Request, if_match: str | None, key: str | None,
+                  body: BaseModel | None) -> dict[str, Any]:
+    """The keyword arguments every service command takes from a write request."""
+    return {"expected_version": expected_version(if_match),
+            "idempotency": idempotency(request, key, body)}
+
+
 def set_version_headers(response: Response, outcome: CommandOutcome | None = None,
                         version: int | None = None) -> None:
     current = outcome.version if outcome is not None else version

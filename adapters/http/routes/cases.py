@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 
 from adapters.http.conventions import (
     AsAtQuery,
@@ -15,9 +14,9 @@ from adapters.http.conventions import (
     IfMatch,
     VersionQuery,
     as_at_utc,
-    expected_version,
     idempotency,
     set_version_headers,
+    write_options,
 )
 from adapters.http.presenters import case_out
 from adapters.http.routes.audit import history_routes
@@ -49,12 +48,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _service(request: Request) -> CaseService:
     service: CaseService = request.app.state.container.services["cases"]
     return service
-
-
-def _options(request: Request, if_match: str | None, key: str | None,
-             body: BaseModel | None) -> dict[str, Any]:
-    return {"expected_version": expected_version(if_match),
-            "idempotency": idempotency(request, key, body)}
 
 
 def _result(response: Response, outcome: CommandOutcome,
@@ -100,7 +93,7 @@ def change_lead(case_id: UUID, body: schemas.ChangeLead, request: Request, respo
                 _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).change_lead(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -109,7 +102,7 @@ def add_party(case_id: UUID, body: schemas.AddParty, request: Request, response:
               _: Context, if_match: IfMatch = None,
               idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).add_party(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -120,7 +113,7 @@ def update_party(case_id: UUID, person_id: UUID, role: PartyRole, body: schemas.
                  idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).update_party(
         case_id, person_id=person_id, role=role, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -130,7 +123,7 @@ def remove_party(case_id: UUID, person_id: UUID, role: PartyRole, body: schemas.
                  idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).remove_party(
         case_id, person_id=person_id, role=role, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -139,7 +132,7 @@ def log_incident(case_id: UUID, body: schemas.LogIncident, request: Request,
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome, incident_id = _service(request).log_incident(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, incident_id)
 
 
@@ -148,7 +141,7 @@ def assess_risk(case_id: UUID, body: schemas.AssessRisk, request: Request, respo
                 _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).assess_risk(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -157,7 +150,7 @@ def supervisor_review(case_id: UUID, body: schemas.SupervisorReviewIn, request: 
                       response: Response, _: Context, if_match: IfMatch = None,
                       idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).record_supervisor_review(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -166,7 +159,7 @@ def record_intervention(case_id: UUID, body: schemas.RecordIntervention, request
                         response: Response, _: Context, if_match: IfMatch = None,
                         idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome, intervention_id = _service(request).record_intervention(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, intervention_id)
 
 
@@ -177,7 +170,7 @@ def intervention_result(case_id: UUID, intervention_id: UUID,
                         idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).record_intervention_result(
         case_id, intervention_id=intervention_id, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -186,7 +179,7 @@ def record_conviction(case_id: UUID, body: schemas.RecordConviction, request: Re
                       response: Response, _: Context, if_match: IfMatch = None,
                       idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).record_conviction(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -195,7 +188,7 @@ def set_action(case_id: UUID, body: schemas.SetAction, request: Request, respons
                _: Context, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome, action_id = _service(request).set_action(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, action_id)
 
 
@@ -205,7 +198,7 @@ def complete_action(case_id: UUID, action_id: UUID, body: schemas.CompleteAction
                     idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).complete_action(
         case_id, action_id=action_id, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -215,7 +208,7 @@ def cancel_action(case_id: UUID, action_id: UUID, body: schemas.CancelAction,
                   idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).cancel_action(
         case_id, action_id=action_id, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -225,7 +218,7 @@ def reassign_action(case_id: UUID, action_id: UUID, body: schemas.ReassignAction
                     idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).reassign_action(
         case_id, action_id=action_id, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -234,7 +227,7 @@ def victim_contact(case_id: UUID, body: schemas.VictimContactIn, request: Reques
                    response: Response, _: Context, if_match: IfMatch = None,
                    idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).record_victim_contact(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -244,7 +237,7 @@ def case_review_right(case_id: UUID, body: schemas.CaseReviewRightIn, request: R
                       response: Response, _: Context, if_match: IfMatch = None,
                       idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).record_case_review_right_explained(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -253,7 +246,7 @@ def refer_to_jag(case_id: UUID, body: schemas.ReferToJag, request: Request,
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome, referral_id = _service(request).refer_to_jag(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, referral_id)
 
 
@@ -262,7 +255,7 @@ def accept_jag(case_id: UUID, body: schemas.AcceptJagReferral, request: Request,
                response: Response, _: Context, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).accept_jag_referral(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -271,7 +264,7 @@ def conclude_jag(case_id: UUID, body: schemas.ConcludeJagReferral, request: Requ
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).conclude_jag_referral(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -280,7 +273,7 @@ def close_case(case_id: UUID, body: schemas.CloseCase, request: Request, respons
                _: Context, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).close(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -289,5 +282,5 @@ def reopen_case(case_id: UUID, body: schemas.ReopenCase, request: Request, respo
                 _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> CommandResult:
     outcome = _service(request).reopen(
-        case_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        case_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)

@@ -12,7 +12,6 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader
-from pydantic import BaseModel
 
 from adapters.http.conventions import (
     AsAtQuery,
@@ -20,9 +19,9 @@ from adapters.http.conventions import (
     IfMatch,
     VersionQuery,
     as_at_utc,
-    expected_version,
     idempotency,
     set_version_headers,
+    write_options,
 )
 from adapters.http.plan_presenter import plan_document, plan_out, plan_summary_out
 from adapters.http.routes.audit import history_routes
@@ -80,12 +79,6 @@ def _visible_plan(request: Request, _: RequestContext, plan_id: UUID) -> Problem
 
 
 history_routes(router, "plan", _visible_plan)
-
-
-def _options(request: Request, if_match: str | None, key: str | None,
-             body: BaseModel | None) -> dict[str, Any]:
-    return {"expected_version": expected_version(if_match),
-            "idempotency": idempotency(request, key, body)}
 
 
 def _result(response: Response, outcome: CommandOutcome,
@@ -178,7 +171,7 @@ def reassign_lead(plan_id: UUID, body: schemas.ReassignLead, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).reassign_lead(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -187,7 +180,7 @@ def change_priority(plan_id: UUID, body: schemas.ChangePriority, request: Reques
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).change_priority(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -196,7 +189,7 @@ def link_case(plan_id: UUID, body: schemas.LinkCase, request: Request, response:
               _: Context, if_match: IfMatch = None,
               idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).link_case(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -205,7 +198,7 @@ def unlink_case(plan_id: UUID, case_id: UUID, request: Request, response: Respon
                 _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).unlink_case(
-        plan_id, case_id=case_id, **_options(request, if_match, idempotency_key, None))
+        plan_id, case_id=case_id, **write_options(request, if_match, idempotency_key, None))
     return _result(response, outcome)
 
 
@@ -217,7 +210,7 @@ def advance(plan_id: UUID, request: Request, response: Response, _: Context,
             if_match: IfMatch = None,
             idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).advance(
-        plan_id, **_options(request, if_match, idempotency_key, None))
+        plan_id, **write_options(request, if_match, idempotency_key, None))
     return _result(response, outcome)
 
 
@@ -228,7 +221,7 @@ def send_back(plan_id: UUID, body: schemas.SendBack, request: Request, response:
               _: Context, if_match: IfMatch = None,
               idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).send_back(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -237,7 +230,7 @@ def close_plan(plan_id: UUID, body: schemas.ClosePlan, request: Request, respons
                _: Context, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).close(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -246,7 +239,7 @@ def reopen_plan(plan_id: UUID, body: schemas.ReopenPlan, request: Request,
                 response: Response, _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).reopen(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -257,7 +250,7 @@ def set_objective(plan_id: UUID, body: schemas.SetObjective, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).set_objective(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -269,7 +262,7 @@ def record_scanning(plan_id: UUID, side: TriangleSide, body: schemas.RecordScann
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_scanning(
         plan_id, side=side, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -279,7 +272,7 @@ def record_baseline(plan_id: UUID, body: schemas.RecordBaseline, request: Reques
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_baseline(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -291,7 +284,7 @@ def record_analysis(plan_id: UUID, side: TriangleSide, body: schemas.RecordAnaly
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_analysis(
         plan_id, side=side, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -300,7 +293,7 @@ def record_triggers(plan_id: UUID, body: schemas.RecordTriggers, request: Reques
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_triggers(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -309,7 +302,7 @@ def set_hypothesis(plan_id: UUID, body: schemas.SetHypothesis, request: Request,
                    response: Response, _: Context, if_match: IfMatch = None,
                    idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).set_hypothesis(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -320,7 +313,7 @@ def add_specific_objective(plan_id: UUID, body: schemas.AddSpecificObjective,
                            if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
                            ) -> schemas.PlanCommandResult:
     outcome, number = _service(request).add_specific_objective(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -331,7 +324,7 @@ def remove_specific_objective(plan_id: UUID, number: int, request: Request,
                               idempotency_key: IdempotencyKey = None
                               ) -> schemas.PlanCommandResult:
     outcome = _service(request).remove_specific_objective(
-        plan_id, number=number, **_options(request, if_match, idempotency_key, None))
+        plan_id, number=number, **write_options(request, if_match, idempotency_key, None))
     return _result(response, outcome)
 
 
@@ -343,7 +336,7 @@ def plan_response(plan_id: UUID, body: schemas.PlanResponseIn, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome, number = _service(request).plan_response(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -354,7 +347,7 @@ def reschedule_response(plan_id: UUID, number: int, body: schemas.RescheduleResp
                         ) -> schemas.PlanCommandResult:
     outcome = _service(request).reschedule_response(
         plan_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -365,7 +358,7 @@ def action_response(plan_id: UUID, number: int, body: schemas.ActionResponse,
                     ) -> schemas.PlanCommandResult:
     outcome = _service(request).action_response(
         plan_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -376,7 +369,7 @@ def complete_response(plan_id: UUID, number: int, body: schemas.CompleteResponse
                       ) -> schemas.PlanCommandResult:
     outcome = _service(request).complete_response(
         plan_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -386,7 +379,7 @@ def drop_response(plan_id: UUID, number: int, body: schemas.DropResponse, reques
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).drop_response(
         plan_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -399,7 +392,7 @@ def record_after_measure(plan_id: UUID, body: schemas.RecordAfterMeasure, reques
                          idempotency_key: IdempotencyKey = None
                          ) -> schemas.PlanCommandResult:
     outcome = _service(request).record_after_measure(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -410,7 +403,7 @@ def record_assessment(plan_id: UUID, body: schemas.RecordAssessment, request: Re
                       response: Response, _: Context, if_match: IfMatch = None,
                       idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_assessment(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -422,7 +415,7 @@ def request_funding(plan_id: UUID, body: schemas.RequestFunding, request: Reques
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).request_funding(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -433,7 +426,7 @@ def record_matched_funding(plan_id: UUID, body: schemas.MatchedFundingIn, reques
                            idempotency_key: IdempotencyKey = None
                            ) -> schemas.PlanCommandResult:
     outcome = _service(request).record_matched_funding(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -443,7 +436,7 @@ def withdraw_matched_funding(plan_id: UUID, body: schemas.WithdrawMatchedFunding
                              if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
                              ) -> schemas.PlanCommandResult:
     outcome = _service(request).withdraw_matched_funding(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -454,7 +447,7 @@ def record_funding_award(plan_id: UUID, body: schemas.FundingAwardIn, request: R
                          idempotency_key: IdempotencyKey = None
                          ) -> schemas.PlanCommandResult:
     outcome = _service(request).record_funding_award(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -463,7 +456,7 @@ def record_spend(plan_id: UUID, body: schemas.SpendIn, request: Request, respons
                  _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome, number = _service(request).record_spend(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -472,7 +465,7 @@ def add_risk(plan_id: UUID, body: schemas.AddRisk, request: Request, response: R
              _: Context, if_match: IfMatch = None,
              idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome, number = _service(request).add_risk(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -481,7 +474,7 @@ def remove_risk(plan_id: UUID, number: int, request: Request, response: Response
                 _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).remove_risk(
-        plan_id, number=number, **_options(request, if_match, idempotency_key, None))
+        plan_id, number=number, **write_options(request, if_match, idempotency_key, None))
     return _result(response, outcome)
 
 
@@ -490,7 +483,7 @@ def set_timescale(plan_id: UUID, body: schemas.SetTimescale, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).set_timescale(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -499,7 +492,7 @@ def add_milestone(plan_id: UUID, body: schemas.AddMilestone, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome, number = _service(request).add_milestone(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -510,7 +503,7 @@ def achieve_milestone(plan_id: UUID, number: int, body: schemas.AchieveMilestone
                       ) -> schemas.PlanCommandResult:
     outcome = _service(request).achieve_milestone(
         plan_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -522,7 +515,7 @@ def record_community_involvement(plan_id: UUID, body: schemas.CommunityInvolveme
                                  idempotency_key: IdempotencyKey = None
                                  ) -> schemas.PlanCommandResult:
     outcome = _service(request).record_community_involvement(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -534,7 +527,7 @@ def record_sign_off(plan_id: UUID, body: schemas.SignOffIn, request: Request,
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_sign_off(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -543,7 +536,7 @@ def agree_at_jag(plan_id: UUID, body: schemas.JagAgreementIn, request: Request,
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).agree_at_jag(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -552,7 +545,7 @@ def schedule_review(plan_id: UUID, body: schemas.ScheduleReview, request: Reques
                     response: Response, _: Context, if_match: IfMatch = None,
                     idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).schedule_review(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -561,6 +554,6 @@ def record_review(plan_id: UUID, body: schemas.RecordReview, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.PlanCommandResult:
     outcome = _service(request).record_review(
-        plan_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        plan_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 

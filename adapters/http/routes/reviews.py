@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 
 from adapters.http.conventions import (
     AsAtQuery,
@@ -23,9 +22,9 @@ from adapters.http.conventions import (
     IfMatch,
     VersionQuery,
     as_at_utc,
-    expected_version,
     idempotency,
     set_version_headers,
+    write_options,
 )
 from adapters.http.presenters import today_in_london
 from adapters.http.routes.audit import RecordAccess, history_routes
@@ -261,12 +260,6 @@ def preview_threshold(review_id: UUID, request: Request,
 
 # -- writing ---------------------------------------------------------------------------
 
-def _options(request: Request, if_match: str | None, key: str | None,
-             body: BaseModel | None) -> dict[str, Any]:
-    return {"expected_version": expected_version(if_match),
-            "idempotency": idempotency(request, key, body)}
-
-
 def _result(response: Response, outcome: CommandOutcome,
             number: int | None = None) -> schemas.ReviewCommandResult:
     set_version_headers(response, outcome)
@@ -313,7 +306,7 @@ def add_complaint(review_id: UUID, body: schemas.ComplaintIn, request: Request,
                   response: Response, _: Context, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome, number = _service(request).add_complaint(
-        review_id, _complaint(body), **_options(request, if_match, idempotency_key, body))
+        review_id, _complaint(body), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -322,7 +315,7 @@ def acknowledge(review_id: UUID, body: schemas.Acknowledge, request: Request,
                 response: Response, _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).acknowledge(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -332,7 +325,7 @@ def decide_threshold(review_id: UUID, body: schemas.DecideThreshold, request: Re
                      response: Response, _: Context, if_match: IfMatch = None,
                      idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).decide_threshold(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -343,7 +336,7 @@ def agree_discretionary_review(review_id: UUID, body: schemas.AgreeDiscretionary
                                if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
                                ) -> schemas.ReviewCommandResult:
     outcome = _service(request).agree_discretionary_review(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -352,7 +345,7 @@ def hold_review(review_id: UUID, body: schemas.HoldReview, request: Request,
                 response: Response, _: Context, if_match: IfMatch = None,
                 idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).hold_review(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -362,7 +355,7 @@ def consult_victim(review_id: UUID, body: schemas.VictimConsultationIn, request:
                    response: Response, _: Context, if_match: IfMatch = None,
                    idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).record_victim_consultation(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -372,7 +365,7 @@ def make_recommendation(review_id: UUID, body: schemas.MakeRecommendation, reque
                         response: Response, _: Context, if_match: IfMatch = None,
                         idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome, number = _service(request).make_recommendation(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -384,7 +377,7 @@ def complete_recommendation(review_id: UUID, number: int,
                             ) -> schemas.ReviewCommandResult:
     outcome = _service(request).complete_recommendation(
         review_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -397,7 +390,7 @@ def recommendation_not_accepted(review_id: UUID, number: int,
                                 ) -> schemas.ReviewCommandResult:
     outcome = _service(request).record_recommendation_not_accepted(
         review_id, number=number, **body.model_dump(),
-        **_options(request, if_match, idempotency_key, body))
+        **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome, number)
 
 
@@ -406,7 +399,7 @@ def send_outcome(review_id: UUID, body: schemas.SendOutcome, request: Request,
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).send_outcome(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -416,7 +409,7 @@ def request_escalation(review_id: UUID, body: schemas.RequestEscalation, request
                        response: Response, _: Context, if_match: IfMatch = None,
                        idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).request_escalation(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -426,7 +419,7 @@ def resolve_escalation(review_id: UUID, body: schemas.ResolveEscalation, request
                        response: Response, _: Context, if_match: IfMatch = None,
                        idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).resolve_escalation(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -435,7 +428,7 @@ def close_review(review_id: UUID, body: schemas.CloseReview, request: Request,
                  response: Response, _: Context, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).close(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
 
 
@@ -444,5 +437,5 @@ def withdraw(review_id: UUID, body: schemas.WithdrawApplication, request: Reques
              response: Response, _: Context, if_match: IfMatch = None,
              idempotency_key: IdempotencyKey = None) -> schemas.ReviewCommandResult:
     outcome = _service(request).withdraw(
-        review_id, **body.model_dump(), **_options(request, if_match, idempotency_key, body))
+        review_id, **body.model_dump(), **write_options(request, if_match, idempotency_key, body))
     return _result(response, outcome)
