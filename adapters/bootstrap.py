@@ -100,10 +100,19 @@ def master_key(settings: Settings) -> str | None:
 def build_store(settings: Settings) -> CaseworkStore:
     if not settings.is_postgres:
         Path(settings.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-    return CaseworkStore(
+    store = CaseworkStore(
         env=settings.eventsourcing_env(master_key(settings)),
         snapshot_interval=settings.snapshot_interval or None,
+        aggregate_cache_size=settings.aggregate_cache_size,
+        aggregate_cache_seconds=settings.aggregate_cache_seconds,
+        verify_aggregate_cache=settings.aggregate_cache_verify or None,
     )
+    keyring = getattr(store.mapper, "keyring", None)
+    if keyring is not None:
+        # Cached aggregates hold decrypted fields; a person's data may sit in cases and
+        # reviews too, so any destroyed key empties this process's cache.
+        keyring.on_destroyed.append(lambda _subject: store.forget_cached_aggregates())
+    return store
 
 
 def bootstrap(settings: Settings) -> Container:

@@ -14,11 +14,13 @@ from enum import Enum
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from eventsourcing.utils import EnvType
 
+from application import aggregate_cache as cache_module
+from application.aggregate_cache import AggregateCache, CachingRepository
 from application.context import current_context
 from application.ports import AuditedRecorder
 from domain import catalogue
@@ -81,7 +83,16 @@ class CaseworkStore(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {}
 
     def __init__(self, env: EnvType | None = None, *,
-                 snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL) -> None:
+                 snapshot_interval: int | None = DEFAULT_SNAPSHOT_INTERVAL,
+                 aggregate_cache_size: int = cache_module.DEFAULT_CACHE_SIZE,
+                 aggregate_cache_seconds: float = cache_module.DEFAULT_MAX_AGE_SECONDS,
+                 verify_aggregate_cache: bool | None = None) -> None:
+        # Before the library's constructor, which builds the repository.
+        self.aggregate_cache: AggregateCache | None = AggregateCache(
+            aggregate_cache_size, aggregate_cache_seconds,
+            verify=cache_module.VERIFY_BY_DEFAULT if verify_aggregate_cache is None
+            else verify_aggregate_cache,
+        ) if aggregate_cache_size > 0 else None
         intervals = (
             dict.fromkeys(catalogue.aggregate_classes(), snapshot_interval)
             if snapshot_interval
@@ -100,6 +111,22 @@ class CaseworkStore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_transcodings(transcoder)
+
+    def construct_repository(self) -> Repository[UUID]:
+        if self.aggregate_cache is None:
+            return super().construct_repository()
+        return CachingRepository(self.events, self.snapshots, self.aggregate_cache)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        recordings = super()._record(processing_event)
+        if isinstance(self.repository, CachingRepository):
+            self.repository.remember_saved(processing_event.aggregates.values())
+        return recordings
+
+    def forget_cached_aggregates(self) -> None:
+        """Drop every cached aggregate (after an erasure, or to measure cold loads)."""
+        if self.aggregate_cache is not None:
+            self.aggregate_cache.forget()
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         metadata = current_context().event_metadata()

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from adapters.bootstrap import Container, bootstrap
 from adapters.config.settings import Settings
 from adapters.persistence.keyring import new_master_key
+from application import aggregate_cache
 from tests.support.postgres_server import (
     PostgresServer,
     fresh_database,
@@ -27,6 +28,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Every store the suite builds, in process or in a service subprocess, checks that no
+# cached aggregate is changed in place (application/aggregate_cache.py).
+aggregate_cache.VERIFY_BY_DEFAULT = True
+os.environ["CASEWORK_AGGREGATE_CACHE_VERIFY"] = "true"
 
 STORES = ["sqlite", "postgres"]
 

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     encryption: bool = True
 
     snapshot_interval: int = Field(default=50, ge=0)
+    aggregate_cache_size: int = Field(
+        default=2_000, ge=0, description="aggregates kept per process between loads (0: off)"
+    )
+    aggregate_cache_seconds: float = Field(
+        default=60.0, gt=0, description="how long a cached aggregate may go unread from the store"
+    )
+    aggregate_cache_verify: bool = Field(
+        default=False, description="check cached aggregates are never changed in place (tests)"
+    )
     projections_in_process: bool = True
     projection_poll_seconds: float = Field(default=0.2, gt=0)
     demo_data: str | None = Field(default=None, description="load demo data on first start")

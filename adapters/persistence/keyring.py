@@ -144,6 +144,8 @@ class SubjectKeyring:
         self._table_ready = False
         self.defers_new_keys = False
         """Set by a store whose recorder writes :class:`NewSubjectKey` rows with events."""
+        self.on_destroyed: list[Callable[[UUID], None]] = []
+        """Called after a key is destroyed here (the store drops its cached aggregates)."""
 
     # -- table ---------------------------------------------------------------------
 
@@ -322,6 +324,8 @@ class SubjectKeyring:
         with self._lock:
             self._unsaved.pop(subject_id, None)
             self._cache[subject_id] = (time.monotonic(), None)
+        for listener in self.on_destroyed:
+            listener(subject_id)
         return destroyed
 
     def status(self, subject_id: UUID) -> KeyStatus | None:

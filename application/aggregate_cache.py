@@ -1,0 +1,180 @@
+"""A process-local cache of aggregates as last stored, brought up to date on every read.
+
+Loading a record from the store means reading its newest snapshot and the events after
+it, decoding them (JSON, AES-GCM) and replaying them. The cache keeps the aggregate as it
+was last loaded or saved, so the next load only asks the store for events *after* that
+version (one indexed query that usually returns nothing) and replays those. Every load
+still reads the store, so several service processes sharing one database stay correct:
+what another process wrote is read and applied; a write from a stale copy still fails
+the store's optimistic concurrency check and is retried (docs/decisions.md, D11).
+
+Copy on read, not deep copy: every aggregate in casework changes its state by rebinding
+attributes or by changing a top-level list, dict or set of immutable values, never by
+changing a nested object. A working copy therefore shares the values and copies only
+the top-level containers, which costs microseconds where ``copy.deepcopy`` of a case
+with a thousand incidents costs milliseconds. ``verify=True`` (the test suite turns it
+on) keeps a deep copy of every cached aggregate and checks, on every read, that nothing
+changed it in place: a new aggregate that breaks the rule fails the tests.
+
+Entries expire after ``max_age_seconds`` from the moment their state was read from the
+store, so decrypted personal data is not held longer than the data-key cache holds the
+key that decrypts it (docs/data-protection.md); an erasure in this process clears the
+whole cache at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import EventStore
+
+DEFAULT_CACHE_SIZE = 2_000
+DEFAULT_MAX_AGE_SECONDS = 60.0
+# The test suite sets this, so every store it builds checks the copy-on-read rule.
+VERIFY_BY_DEFAULT = False
+
+A = TypeVar("A", bound=Aggregate)
+_CONTAINER_COPIERS: dict[type, Callable[[Any], Any]] = {list: list, dict: dict, set: set}
+
+
+class AggregateMutatedInPlace(AssertionError):
+    """An aggregate's cached state changed without being rebound (see the module docstring)."""
+
+
+def working_copy(aggregate: A) -> A:
+    """A copy whose changes (rebinding attributes, changing top-level containers) leave
+    ``aggregate`` as it was; values below the top-level containers are shared."""
+    clone: A = object.__new__(type(aggregate))
+    state = clone.__dict__
+    for name, value in aggregate.__dict__.items():
+        copier = _CONTAINER_COPIERS.get(type(value))
+        state[name] = copier(value) if copier is not None else value
+    state["_pending_events"] = []
+    return clone
+
+
+def _comparable_state(aggregate: Aggregate) -> dict[str, Any]:
+    return {k: v for k, v in aggregate.__dict__.items() if k != "_pending_events"}
+
+
+@dataclass
+class _Entry:
+    aggregate: Aggregate
+    read_at: float
+    deep_copy: Aggregate | None
+
+
+class AggregateCache:
+    """Least-recently-used, age-bounded, thread-safe; holds frozen copies only."""
+
+    def __init__(self, max_size: int = DEFAULT_CACHE_SIZE,
+                 max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS, *,
+                 verify: bool = False) -> None:
+        if max_size < 1:
+            raise ValueError("an aggregate cache needs room for at least one aggregate")
+        self.max_size = max_size
+        self.max_age_seconds = max_age_seconds
+        self.verify = verify
+        self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
+        self._lock = Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, aggregate_id: UUID) -> tuple[Aggregate, float] | None:
+        """A working copy of the cached aggregate and when its state was read, or None."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+            if entry is None or now - entry.read_at > self.max_age_seconds:
+                if entry is not None:
+                    del self._entries[aggregate_id]
+                self.misses += 1
+                return None
+            self._entries.move_to_end(aggregate_id)
+            self.hits += 1
+        if entry.deep_copy is not None and _comparable_state(
+                entry.aggregate) != _comparable_state(entry.deep_copy):
+            raise AggregateMutatedInPlace(
+                f"{type(entry.aggregate).__name__} {aggregate_id} changed while cached: an "
+                "event changed a nested object in place instead of rebinding an attribute "
+                "(application/aggregate_cache.py)")
+        return working_copy(entry.aggregate), entry.read_at
+
+    def put(self, aggregate: Aggregate, read_at: float | None = None) -> None:
+        """Cache ``aggregate`` as stored; ``read_at`` is when its state was read from the
+        store (now, if it was just read or just written)."""
+        frozen = working_copy(aggregate)
+        entry = _Entry(frozen, time.monotonic() if read_at is None else read_at,
+                       copy.deepcopy(frozen) if self.verify else None)
+        with self._lock:
+            current = self._entries.get(aggregate.id)
+            if current is not None and current.aggregate.version > frozen.version:
+                return  # a newer version was cached meanwhile by another thread
+            self._entries[aggregate.id] = entry
+            self._entries.move_to_end(aggregate.id)
+            while len(self._entries) > self.max_size:
+                self._entries.popitem(last=False)
+
+    def read_at(self, aggregate_id: UUID) -> float | None:
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+            return None if entry is None else entry.read_at
+
+    def forget(self, aggregate_ids: Iterable[UUID] | None = None) -> None:
+        """Drop the given aggregates, or every aggregate."""
+        with self._lock:
+            if aggregate_ids is None:
+                self._entries.clear()
+                return
+            for aggregate_id in aggregate_ids:
+                self._entries.pop(aggregate_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class CachingRepository(Repository[UUID]):
+    """The library's repository, with :class:`AggregateCache` in front of the latest
+    version (a load at a given version always reads the store)."""
+
+    def __init__(self, event_store: EventStore[UUID], snapshot_store: EventStore[UUID] | None,
+                 aggregate_cache: AggregateCache) -> None:
+        super().__init__(event_store=event_store, snapshot_store=snapshot_store)
+        self.aggregate_cache = aggregate_cache
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None,
+            projector_func: Any = project_aggregate, **kwargs: Any) -> Any:
+        if version is not None:
+            return super().get(aggregate_id, version=version, projector_func=projector_func)
+        cached = self.aggregate_cache.get(aggregate_id)
+        if cached is None:
+            read_at = time.monotonic()
+            aggregate = self._reconstruct_aggregate(aggregate_id, None, projector_func)
+            self.aggregate_cache.put(aggregate, read_at)
+            return aggregate
+        aggregate, read_at = cached
+        new_events = list(self.event_store.get(originator_id=aggregate_id,
+                                               gt=aggregate.version))
+        if new_events:
+            aggregate = projector_func(aggregate, new_events)
+            if aggregate is None:  # pragma: no cover - events never end an aggregate
+                raise AggregateNotFoundError(aggregate_id)
+            self.aggregate_cache.put(aggregate, read_at)
+        return aggregate
+
+    def remember_saved(self, aggregates: Iterable[Any]) -> None:
+        """Cache aggregates just written: their state is exactly what was stored."""
+        for aggregate in aggregates:
+            self.aggregate_cache.put(aggregate, self.aggregate_cache.read_at(aggregate.id))
