@@ -27,13 +27,12 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing import application as es_application
-from eventsourcing import postgres as es_postgres
 
 from adapters.bootstrap import Container
 from adapters.persistence import keyring as keyring_module
 from adapters.persistence import mapper as mapper_module
 from adapters.persistence import postgres_store
-from application import cases_service, protection_service, records
+from application import aggregate_cache, cases_service, protection_service, records
 from bench.common import (
     BenchContext,
     Section,
@@ -119,7 +118,10 @@ def probing() -> Iterator[Probe]:
     def counting_execute(original: Any) -> Any:
         @functools.wraps(original)
         def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            probe.statements[_statement_kind(query, self)] += 1
+            kind = _statement_kind(query, self)
+            probe.statements[kind] += 1
+            if "record_events" in kind:  # a whole save in one autocommit statement
+                probe.transactions["committed (one statement)"] += 1
             return original(self, query, *args, **kwargs)
         return execute
 
@@ -152,14 +154,14 @@ def probing() -> Iterator[Probe]:
         (records.RecordLoader, "load", "load case (incl. restriction check)"),
         (protection_service.RestrictionGuard, "check", "  restriction check"),
         (es_application.Repository, "get", "  repository.get (snapshot + events)"),
+        (aggregate_cache.CachingRepository, "get",
+         "  repository.get (cached: events after the cached version)"),
         (keyring_module.SubjectKeyring, "_load_or_create",
          "data key: create or load (own transaction)"),
         (keyring_module.SubjectKeyring, "_select_wrapped", "data key: look up (read only)"),
         (mapper_module.ProtectedMapper, "to_stored_event", "mapper: encode and seal"),
-        (es_postgres.PostgresApplicationRecorder, "insert_events",
-         "insert events (one transaction)"),
-        (postgres_store.CaseworkPostgresRecorder, "_insert_audit_rows",
-         "  audit rows (inside the lock)"),
+        (postgres_store.CaseworkPostgresRecorder, "insert_events",
+         "insert events, keys, audit rows (one statement)"),
         (es_application.Application, "take_snapshot", "take snapshot (own transaction)"),
     ]
     for owner, name, label in steps:

@@ -8,18 +8,25 @@ events table, so the global chain follows commit order exactly.
 
 from __future__ import annotations
 
-import threading
+import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing import postgres as es_postgres
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import retry
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
-from adapters.persistence.audit_chain import GENESIS, ChainRow, chain_hash, event_hash
+from adapters.persistence.audit_chain import GENESIS, ChainRow
 from adapters.persistence.keyring import (
     SubjectKeyring,
     keyring_from_env,
@@ -42,27 +49,13 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
         self.audit = SQL("{}.{}").format(schema, Identifier(f"{base}_audit"))
         self.idempotency = SQL("{}.{}").format(schema, Identifier(f"{base}_idempotency"))
         self.events = SQL("{}.{}").format(schema, Identifier(events_table_name))
-        # The chain's last link (originator NULL) and the recorded hash of each aggregate's
-        # event just before this save: what the audit rows of a save need to read.
-        self.select_audit_state = SQL(
-            "SELECT NULL::uuid AS originator_id, last.chain_hash AS hash FROM "
-            "(SELECT chain_hash FROM {audit} ORDER BY notification_id DESC LIMIT 1) AS last "
-            "UNION ALL "
-            "SELECT a.originator_id, a.event_hash FROM {audit} AS a "
-            "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(originator_id, originator_version) "
-            "ON a.originator_id = w.originator_id "
-            "AND a.originator_version = w.originator_version"
-        ).format(audit=self.audit)
-        self.insert_audit_rows = SQL(
-            "INSERT INTO {} (notification_id, originator_id, originator_version, recorded_at, "
-            "event_hash, chain_hash) SELECT * FROM unnest(%s::bigint[], %s::uuid[], "
-            "%s::bigint[], %s::timestamptz[], %s::text[], %s::text[])"
-        ).format(self.audit)
-        self.insert_subject_keys = SQL(
-            "INSERT INTO {} (subject_id, wrapped_key, created_at) "
-            "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::text[]) RETURNING subject_id"
-        ).format(Identifier(SubjectKeyring.table))
-        self._queued_audit_reads = threading.local()
+        self.record_events_function = SQL("{}.{}").format(
+            schema, Identifier(f"{base}_record_events"))
+        self.call_record_events = SQL(
+            "SELECT {}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[], "
+            "%s::timestamptz[], %s::text[], %s::bytea[], %s::text[], %s::text, %s::text, "
+            "%s::uuid, %s::bigint) AS ids"
+        ).format(self.record_events_function)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -86,132 +79,137 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
                 "position bigint NOT NULL, "
                 "created_at timestamptz NOT NULL DEFAULT now())"
             ).format(self.idempotency),
+            self._record_events_ddl(),
         ]
 
+    def _record_events_ddl(self) -> Any:
+        """The function that records a save in one statement (so in one round trip and one
+        transaction, committed when the statement ends, as the connections autocommit):
+
+        1. the data keys of subjects sealed for the first time in this save, before the
+           table lock (a key stored meanwhile by another writer is a unique violation:
+           an ``IntegrityError`` the command runner retries);
+        2. the library's ``EXCLUSIVE`` lock on the events table (notification ids commit
+           in order) and its ``NOTIFY`` for listening projections;
+        3. the events (a version conflict is a unique violation: ``IntegrityError``);
+        4. one audit row per event, chained exactly as ``audit_chain.event_hash`` and
+           ``chain_hash`` do in Python (``casework audit verify`` recomputes them there);
+           the SHA-256 of each event's state is computed by the caller;
+        5. the idempotency record, if the command carried a key.
+        """
+        return SQL("""
+CREATE OR REPLACE FUNCTION {function}(
+    ids uuid[], versions bigint[], topics text[], states bytea[], state_digests bytea[],
+    recorded timestamptz[], key_subjects text[], key_wrapped bytea[], key_created text[],
+    claim_key text, claim_fingerprint text, claim_aggregate uuid, claim_version bigint)
+RETURNS bigint[] LANGUAGE plpgsql AS $$
+DECLARE
+    sep CONSTANT text := chr(31);
+    chain text;
+    previous text;
+    this_event text;
+    latest jsonb := '{{}}';
+    new_ids bigint[] := '{{}}';
+    r record;
+BEGIN
+    IF cardinality(key_subjects) > 0 THEN
+        INSERT INTO {keys} (subject_id, wrapped_key, created_at)
+        SELECT * FROM unnest(key_subjects, key_wrapped, key_created);
+    END IF;
+    PERFORM set_config('lock_timeout', '{lock_timeout}s', true);
+    LOCK TABLE {events} IN EXCLUSIVE MODE;
+    NOTIFY {channel};
+    SELECT a.chain_hash INTO chain FROM {audit} AS a ORDER BY a.notification_id DESC LIMIT 1;
+    chain := coalesce(chain, {genesis});
+    FOR r IN
+        WITH inserted AS (
+            INSERT INTO {events} (originator_id, originator_version, topic, state)
+            SELECT * FROM unnest(ids, versions, topics, states)
+            RETURNING notification_id, originator_id, originator_version, topic)
+        SELECT i.*, w.digest, w.recorded_at FROM inserted AS i
+        JOIN unnest(ids, versions, state_digests, recorded) AS w(id, version, digest, recorded_at)
+          ON w.id = i.originator_id AND w.version = i.originator_version
+        ORDER BY i.notification_id
+    LOOP
+        previous := latest ->> r.originator_id::text;
+        IF previous IS NULL AND r.originator_version > 1 THEN
+            SELECT a.event_hash INTO previous FROM {audit} AS a
+            WHERE a.originator_id = r.originator_id
+              AND a.originator_version = r.originator_version - 1;
+        END IF;
+        this_event := encode(sha256(convert_to(
+            coalesce(previous, {genesis}) || sep || r.originator_id::text || sep
+            || r.originator_version::text || sep || r.topic || sep, 'UTF8') || r.digest), 'hex');
+        chain := encode(sha256(convert_to(
+            chain || sep || r.notification_id::text || sep || this_event, 'UTF8')), 'hex');
+        latest := latest || jsonb_build_object(r.originator_id::text, this_event);
+        INSERT INTO {audit} (notification_id, originator_id, originator_version, recorded_at,
+                             event_hash, chain_hash)
+        VALUES (r.notification_id, r.originator_id, r.originator_version, r.recorded_at,
+                this_event, chain);
+        new_ids := new_ids || r.notification_id;
+    END LOOP;
+    IF claim_key IS NOT NULL THEN
+        INSERT INTO {idempotency} (key, fingerprint, aggregate_id, version, position)
+        VALUES (claim_key, claim_fingerprint, claim_aggregate, claim_version,
+                new_ids[cardinality(new_ids)]);
+    END IF;
+    RETURN new_ids;
+END
+$$""").format(
+            function=self.record_events_function,
+            keys=Identifier(SubjectKeyring.table),
+            lock_timeout=Literal(int(self.datastore.lock_timeout)),
+            events=self.events,
+            channel=Identifier(self.channel_name),
+            audit=self.audit,
+            genesis=Literal(GENESIS),
+            idempotency=self.idempotency,
+        )
+
+    def _create_table(self, curs: Cursor) -> None:
+        # Processes starting together would race on CREATE ... IF NOT EXISTS and on
+        # CREATE OR REPLACE FUNCTION ("tuple concurrently updated"): one at a time.
+        curs.execute(SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+            Literal(f"casework schema {self.events_table_name}")))
+        super()._create_table(curs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        if kwargs.get("tracking") is not None:  # pragma: no cover - never used by casework
+            raise NotImplementedError("casework's store records no tracking positions")
         notification_ids: Sequence[int] | None = recording_new_keys(
-            stored_events,
-            lambda: super(CaseworkPostgresRecorder, self).insert_events(stored_events, **kwargs),
-        )
+            stored_events, lambda: self._record_in_one_statement(stored_events, kwargs))
         return notification_ids
 
-    def _insert_events(
-        self,
-        curs: Cursor,
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
-    ) -> None:
-        # First in the library's transaction, before the table lock, in a round trip of
-        # its own: the data key of each subject whose personal data is sealed for the first
-        # time in this save. A key stored meanwhile by another writer makes this plain
-        # INSERT, so the whole save, fail with an IntegrityError (retried by the command
-        # runner) before anything else is queued behind it in the pipeline.
-        super()._insert_events(curs, stored_events, **kwargs)
-        keys = new_subject_keys(stored_events)
-        if keys:
-            subjects, wrapped, created = zip(*(key.row() for key in keys), strict=True)
-            curs.execute(self.insert_subject_keys, (list(subjects), list(wrapped), list(created)))
-            curs.fetchall()
-
-    def _insert_stored_events(
-        self,
-        curs: Cursor,
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
-    ) -> None:
-        # The library's steps (lock the table, notify, insert), with the audit reads queued
-        # after the lock and before the insert: they reach the server once the lock is held
-        # and come back with the insert's results, so they cost no round trip of their own
-        # while the lock is held; and the insert stays the last command before the sync, so
-        # a conflicting insert is reported as an IntegrityError.
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        self._queued_audit_reads.cursor = self._read_audit_state(curs, stored_events)
-        es_postgres.PostgresAggregateRecorder._insert_stored_events(
-            self, curs, stored_events, **kwargs
+    def _record_in_one_statement(self, stored_events: Sequence[StoredEvent],
+                                 kwargs: dict[str, Any]) -> list[int]:
+        """One call of the ``record_events`` function: one round trip, one transaction."""
+        if not stored_events:
+            return []
+        keys = [key.row() for key in new_subject_keys(stored_events)]
+        claim = kwargs.get("idempotency")
+        claim = claim if isinstance(claim, IdempotencyClaim) else None
+        params = (
+            [_as_uuid(e.originator_id) for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+            [hashlib.sha256(e.state).digest() for e in stored_events],
+            [_timestamp_of(e) for e in stored_events],
+            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+            claim and claim.key, claim and claim.fingerprint,
+            claim and claim.aggregate_id, claim and claim.version,
         )
-
-    def _read_audit_state(self, curs: Cursor, stored_events: Sequence[StoredEvent]) -> Cursor:
-        """Execute (in pipeline mode: queue) the read of what the audit rows build on."""
-        previous = [
-            (_as_uuid(originator_id), version - 1)
-            for originator_id, version in _first_versions(stored_events).items()
-            if version > 1
-        ]
-        reads = curs.connection.cursor()
-        reads.execute(
-            self.select_audit_state,
-            ([p[0] for p in previous], [p[1] for p in previous]),
-            prepare=True,
-        )
-        return reads
-
-    def _fetch_ids_after_insert_events(
-        self,
-        curs: Cursor,
-        stored_events: Sequence[StoredEvent],
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
-        notification_ids = super()._fetch_ids_after_insert_events(
-            curs, stored_events, **kwargs
-        )
-        assert notification_ids is not None
-        reads = self._queued_audit_reads.__dict__.pop("cursor", None)
-        if notification_ids:
-            self._insert_audit_rows(curs, reads, stored_events, notification_ids)
-            claim = kwargs.get("idempotency")
-            if isinstance(claim, IdempotencyClaim):
-                curs.execute(
-                    SQL(
-                        "INSERT INTO {} (key, fingerprint, aggregate_id, version, position) "
-                        "VALUES (%s,%s,%s,%s,%s)"
-                    ).format(self.idempotency),
-                    (claim.key, claim.fingerprint, claim.aggregate_id, claim.version,
-                     max(notification_ids)),
-                )
-        return notification_ids
-
-    def _insert_audit_rows(
-        self,
-        curs: Cursor,
-        reads: Cursor | None,
-        stored_events: Sequence[StoredEvent],
-        notification_ids: Sequence[int],
-    ) -> None:
-        # We hold the EXCLUSIVE lock on the events table (the reads were queued after it),
-        # so no other writer can add a chain link between the read and our inserts; the
-        # reads ran before our insert, so they see the chain as it was before this save.
-        if reads is None:  # pragma: no cover - the library always calls both hooks
-            reads = self._read_audit_state(curs, stored_events)
-        previous_chain = GENESIS
-        previous_hashes: dict[UUID, str] = {}
-        for row in reads.fetchall():
-            if row["originator_id"] is None:
-                previous_chain = row["hash"]
-            else:
-                previous_hashes[row["originator_id"]] = row["hash"]
-        reads.close()
-        columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
-        for stored, notification_id in zip(stored_events, notification_ids, strict=True):
-            originator_id = _as_uuid(stored.originator_id)
-            this_event = event_hash(
-                previous_hashes.get(originator_id, GENESIS),
-                stored.originator_id,
-                stored.originator_version,
-                stored.topic,
-                stored.state,
-            )
-            previous_chain = chain_hash(previous_chain, notification_id, this_event)
-            previous_hashes[originator_id] = this_event
-            row = (notification_id, originator_id, stored.originator_version,
-                   _timestamp_of(stored), this_event, previous_chain)
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
-        # One statement (not executemany, which syncs the pipeline): it is sent with the
-        # COMMIT, in the same round trip.
-        curs.execute(self.insert_audit_rows, columns, prepare=True)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            # Not prepared: a prepared statement costs a round trip of its own the first time
+            # on each connection, and the function's plans are cached by PL/pgSQL anyway.
+            curs.execute(self.call_record_events, params, prepare=False, binary=True)
+            row = curs.fetchone()
+        assert row is not None
+        return list(row["ids"])
 
     # -- queries used by the application and the audit adapters ----------------------
 
@@ -312,14 +310,6 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
             (notification_id,),
         )
         return None if row is None else str(row["chain_hash"])
-
-
-def _first_versions(stored_events: Sequence[StoredEvent]) -> dict[UUID | str, int]:
-    """Each aggregate's first version in this save."""
-    firsts: dict[UUID | str, int] = {}
-    for stored in stored_events:
-        firsts.setdefault(stored.originator_id, stored.originator_version)
-    return firsts
 
 
 def _as_uuid(value: UUID | str) -> UUID:

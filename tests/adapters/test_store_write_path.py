@@ -228,14 +228,13 @@ def test_concurrent_creations_colliding_on_a_counter_are_retried_not_failed(
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
-def test_postgres_save_sends_fallible_statements_last_before_each_sync(
+def test_a_postgres_save_is_one_statement_in_one_round_trip(
     container: Container, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # In psycopg's pipeline, the statements queued behind one that fails come back as
-    # "pipeline aborted" and may surface as an OperationalError instead of the failure's
-    # IntegrityError, which the command runner would then not retry. So the events INSERT
-    # (a version conflict) and the new-key INSERT (a key stored meanwhile) must each be the
-    # last statement before a sync; the audit reads travel with the events INSERT.
+    # The key, the lock, the events, the audit rows and the idempotency record are all
+    # written by one call of the store's record_events function, sent with one Sync: one
+    # round trip and one (autocommit) transaction per save. A version conflict inside it
+    # still reaches the caller as an IntegrityError, which the command runner retries.
     datastore: Any = container.store.recorder.datastore  # type: ignore[attr-defined]
     trace = tmp_path / "libpq.trace"
     real_get_connection = datastore.get_connection
@@ -250,10 +249,14 @@ def test_postgres_save_sends_fallible_statements_last_before_each_sync(
             finally:
                 conn.pgconn.untrace()
 
-    monkeypatch.setattr(datastore, "get_connection", traced_connection)
     note = _note()
-    container.store.save(note)  # a new subject: its key is inserted first
-    stale: Note = container.store.repository.get(note.id)
+    stale_source = _note()
+    container.store.save(stale_source)
+    stale: Note = container.store.repository.get(stale_source.id)
+    stale_source.edit(text="edited")
+    container.store.save(stale_source)
+    monkeypatch.setattr(datastore, "get_connection", traced_connection)
+    container.store.save(note)  # a new subject: its key is inserted in the same call
     note.edit(text="edited")
     container.store.save(note)
     stale.edit(text="stale")
@@ -261,8 +264,6 @@ def test_postgres_save_sends_fallible_statements_last_before_each_sync(
         container.store.save(stale)  # a version conflict
     monkeypatch.undo()
 
-    # What the client sent: each statement bound for execution, and the syncs and flushes
-    # (after which the client waits for the server: a round trip).
     texts: dict[str, str] = {}
     sent: list[str] = []
     for line in trace.read_text().splitlines():
@@ -275,16 +276,9 @@ def test_postgres_save_sends_fallible_statements_last_before_each_sync(
             sent.append(texts[bind[1]])
         elif kind in ("Sync", "Flush"):
             sent.append(kind)
-
-    def followers(marker: str) -> list[str]:
-        return [sent[i + 1] for i, text in enumerate(sent) if marker in text]
-
-    events_insert = 'INSERT INTO "public"."casework_events"'
-    assert followers(events_insert) == ["Sync", "Sync", "Sync"]
-    assert followers('INSERT INTO "subject_keys"') == ["Flush"]
-    batches = [batch for batch in " | ".join(sent).split("Sync") if events_insert in batch]
-    assert len(batches) == 3
-    for batch in batches:  # the lock, the audit reads, the insert: in one round trip
-        locked = batch[batch.index("LOCK TABLE"):batch.index(events_insert)]
-        assert "SELECT NULL::uuid" in locked
-        assert "Flush" not in locked
+        elif kind == "Query":
+            sent.append(rest[0])
+    saves = [text for text in sent if "casework_record_events" in text]
+    assert len(saves) == 3
+    assert sent == [saves[0], "Sync"] * 3
+    assert container.store.repository.get(note.id).text == "edited"
