@@ -351,7 +351,7 @@ def _section(workloads: list[Workload], probes: dict[str, tuple[int, Probe]],
     ]
     statement_rows.append(("**all statements**", *(
         f"**{sum(p.statements.values()) / n:.2f}**" for n, p in probes.values())))
-    for kind in ("committed", "read-only (rolled back)"):
+    for kind in ("committed (one statement)", "committed", "read-only (rolled back)"):
         statement_rows.append((f"transaction blocks: {kind}", *(
             f"{p.transactions[kind] / n:.2f}" for n, p in probes.values())))
     statements = markdown_table(["statement (per command)", *probes], statement_rows)
