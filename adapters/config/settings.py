@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     )
     encryption: bool = True
 
+    create_schema: bool = Field(
+        default=True, description="create missing tables and functions on start (needs CREATE)"
+    )
     snapshot_interval: int = Field(default=50, ge=0)
     aggregate_cache_size: int = Field(
         default=2_000, ge=0, description="aggregates kept per process between loads (0: off)"
@@ -110,7 +113,7 @@ class Settings(BaseSettings):
         return self.database.removeprefix("sqlite:///")
 
     def eventsourcing_env(self, master_key: str | None) -> dict[str, str]:
-        env: dict[str, str] = {"CREATE_TABLE": "y"}
+        env: dict[str, str] = {"CREATE_TABLE": "y" if self.create_schema else "n"}
         if self.is_postgres:
             url = urlparse(self.database)
             env |= {

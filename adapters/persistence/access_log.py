@@ -167,12 +167,13 @@ class SQLiteAccessLog(RecordsReads):
 
 
 class PostgresAccessLog(RecordsReads):
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, *, create_table: bool = True) -> None:
         self.datastore = datastore
         schema = Identifier(datastore.schema)
         self.table = SQL("{}.{}").format(schema, Identifier(TABLE))
         self.guard_function = SQL("{}.{}").format(schema, Identifier(f"{TABLE}_append_only"))
-        self.create_table()
+        if create_table:
+            self.create_table()
 
     def _create_statements(self) -> list[Composed]:
         table, function = self.table, self.guard_function
@@ -299,18 +300,20 @@ class PostgresAccessLog(RecordsReads):
         return removed
 
 
-def access_log_for(datastore: object) -> AccessLog:
+def access_log_for(datastore: object, *, create_table: bool = True) -> AccessLog:
     """The access log kept in the same database as the event store."""
     if isinstance(datastore, PostgresDatastore):
-        return PostgresAccessLog(datastore)
+        return PostgresAccessLog(datastore, create_table=create_table)
     if isinstance(datastore, SQLiteDatastore):
         return SQLiteAccessLog(datastore)
     raise TypeError(f"no access log for datastore {type(datastore).__name__}")
 
 
 def access_log_for_store(store: CaseworkStore) -> AccessLog:
-    """The access log beside ``store``'s events, sharing its connections."""
-    return access_log_for(getattr(store.recorder, "datastore", None))
+    """The access log beside ``store``'s events, sharing its connections; its table is
+    created unless the store was told not to create tables (docs/deployment.md)."""
+    create = str(store.env.get("CREATE_TABLE") or "y").lower() not in {"n", "no", "false", "0"}
+    return access_log_for(getattr(store.recorder, "datastore", None), create_table=create)
 
 
 def _with_id(entry: AccessEntry, entry_id: int) -> AccessEntry:

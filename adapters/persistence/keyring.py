@@ -28,7 +28,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, strtobool
 
 MASTER_KEY_SETTING = "DATA_KEY_MASTER"
 KEY_CACHE_SECONDS_SETTING = "DATA_KEY_CACHE_SECONDS"
@@ -485,6 +485,9 @@ def keyring_from_env(env: Environment, datastore: Any, *, defer_new_keys: bool =
         placeholder=placeholder,
         cache_seconds=float(env.get(KEY_CACHE_SECONDS_SETTING) or 60),
     )
-    keyring.create_table()
+    if strtobool(env.get("CREATE_TABLE") or "y"):
+        keyring.create_table()
+    else:
+        keyring._table_ready = True  # created by the schema owner (docs/deployment.md)
     keyring.defers_new_keys = defer_new_keys
     return keyring

@@ -97,12 +97,7 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
            the SHA-256 of each event's state is computed by the caller;
         5. the idempotency record, if the command carried a key.
         """
-        return SQL("""
-CREATE OR REPLACE FUNCTION {function}(
-    ids uuid[], versions bigint[], topics text[], states bytea[], state_digests bytea[],
-    recorded timestamptz[], key_subjects text[], key_wrapped bytea[], key_created text[],
-    claim_key text, claim_fingerprint text, claim_aggregate uuid, claim_version bigint)
-RETURNS bigint[] LANGUAGE plpgsql AS $$
+        body = SQL("""
 DECLARE
     sep CONSTANT text := chr(31);
     chain text;
@@ -156,8 +151,7 @@ BEGIN
     END IF;
     RETURN new_ids;
 END
-$$""").format(
-            function=self.record_events_function,
+""").format(
             keys=Identifier(SubjectKeyring.table),
             lock_timeout=Literal(int(self.datastore.lock_timeout)),
             events=self.events,
@@ -165,7 +159,25 @@ $$""").format(
             audit=self.audit,
             genesis=Literal(GENESIS),
             idempotency=self.idempotency,
-        )
+        ).as_string(None)
+        create = SQL(
+            "CREATE OR REPLACE FUNCTION {function}(ids uuid[], versions bigint[], "
+            "topics text[], states bytea[], state_digests bytea[], recorded timestamptz[], "
+            "key_subjects text[], key_wrapped bytea[], key_created text[], claim_key text, "
+            "claim_fingerprint text, claim_aggregate uuid, claim_version bigint) "
+            "RETURNS bigint[] LANGUAGE plpgsql AS {body}"
+        ).format(function=self.record_events_function, body=Literal(body)).as_string(None)
+        signature = self.record_events_function.as_string(None) + (
+            "(uuid[],bigint[],text[],bytea[],bytea[],timestamptz[],text[],bytea[],text[],"
+            "text,text,uuid,bigint)")
+        # Replaced only when its text changed (an upgrade), so a service user that does not
+        # own the function can still start.
+        return SQL(
+            "DO $create$ BEGIN "
+            "IF NOT EXISTS (SELECT 1 FROM pg_proc "
+            "WHERE oid = to_regprocedure({signature}) AND prosrc = {body}) "
+            "THEN EXECUTE {create}; END IF; END $create$"
+        ).format(signature=Literal(signature), body=Literal(body), create=Literal(create))
 
     def _create_table(self, curs: Cursor) -> None:
         # Processes starting together would race on CREATE ... IF NOT EXISTS and on
