@@ -19,8 +19,11 @@ How it runs
   ``rm_view_state``; a batch of events is applied and the row's position moved **in the same
   transaction**, after locking that row, so a crash anywhere leaves view and position in step:
   no event is skipped or applied twice, and two runners on one view cannot both apply a batch.
-* Events are read in batches (``batch_size``, default 500) after the lowest position, filtered
-  by the views' topics, decoded once and handed to every view at that position.
+* Events are read in batches (``batch_size``, default 500; ``catch_up_batch_size``, 2,000,
+  while more than that behind) after the lowest position, filtered by the views' topics,
+  decoded once and handed to every view at that position, all in one transaction (each
+  view's rows with its own position); if one of them fails or was moved by another runner,
+  the batch is applied again view by view, each in its own transaction.
 * A view whose ``apply`` raises is retried one event at a time (savepoints) to find the event:
   the events before it are committed, the view's position stops just before it, the failure
   (event id and type, error type: never values) is recorded and logged, and that view stops.
@@ -53,6 +56,10 @@ log = structlog.get_logger("casework.projections")
 
 STATE_TABLE = "rm_view_state"
 DEFAULT_BATCH_SIZE = 500
+CATCH_UP_BATCH_SIZE = 2000
+"""Events per batch while a view is more than this far behind (a rebuild, a new view, a
+runner that was stopped): fewer, bigger transactions rewrite each changed row and index
+page fewer times. Following the log stays at ``batch_size``."""
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TABLE_NAME = re.compile(r"^rm_[a-z0-9_]{1,45}$")
 
@@ -394,6 +401,7 @@ class ProjectionHost:
         self.log = log
         self.db = db
         self.batch_size = batch_size
+        self.catch_up_batch_size = CATCH_UP_BATCH_SIZE
         self.poll_seconds = poll_seconds
         self.notifier = notifier
         self._tracks: dict[tuple[str, bool], Track] = {}
@@ -646,15 +654,39 @@ class ProjectionHost:
                 topics = set()
                 break
             topics |= track.view.topic_strings
-        notifications = self.log.read(after, self.batch_size, stop=head,
-                                      topics=sorted(topics))
-        end = notifications[-1].id if len(notifications) >= self.batch_size else head
+        limit = self.batch_size
+        if head - after > self.catch_up_batch_size > limit:
+            limit = self.catch_up_batch_size
+        notifications = self.log.read(after, limit, stop=head, topics=sorted(topics))
+        end = notifications[-1].id if len(notifications) >= limit else head
         items = [self._decode(notification) for notification in notifications]
-        outcomes = {}
-        for track in tracks:
-            wanted = [item for item in items if track.view.wants(item.topic)]
-            outcomes[track] = self._apply(track, after, end, wanted)
-        return outcomes
+        work = [(track, _wanted(track.view, items)) for track in tracks]
+        if len(work) > 1 and self._apply_together(work, after, end):
+            return dict.fromkeys(tracks, _Outcome.MOVED)
+        return {track: self._apply(track, after, end, wanted) for track, wanted in work}
+
+    def _apply_together(self, work: Sequence[tuple[Track, Sequence[_Item]]], after: int,
+                        end: int) -> bool:
+        """Apply the batch to every track in one transaction: one commit, not one per view.
+
+        Each track's rows and position still move together. Returns False, having changed
+        nothing, when a track's state moved under us or a view raised: the caller then
+        applies the batch track by track, which finds the failing event or the change.
+        """
+        try:
+            with self.db.transaction(write=True) as raw:
+                # Lock the state rows in one order (name), whatever order the host has.
+                for track, items in sorted(work, key=lambda pair: pair[0].key):
+                    self._write_batch(raw, track, after, end, items)
+        except _StateChanged:
+            return False
+        except _ViewFailed as failed:
+            if self.db.is_transient(failed.error):
+                raise failed.error from None
+            return False
+        for track, _ in work:
+            self._advanced(track, end)
+        return True
 
     def _decode(self, notification: Notification) -> _Item:
         try:
@@ -689,18 +721,22 @@ class ProjectionHost:
     def _apply_batch(self, track: Track, after: int, end: int, items: Sequence[_Item]
                      ) -> None:
         with self.db.transaction(write=True) as raw:
-            state = self._locked_state(raw, track, after)
+            self._write_batch(raw, track, after, end, items)
+
+    def _write_batch(self, raw: SQLCursor, track: Track, after: int, end: int,
+                     items: Sequence[_Item]) -> None:
+        state = self._locked_state(raw, track, after)
+        if items:
+            undecodable = next((item for item in items if item.error is not None), None)
+            if undecodable is not None:
+                assert undecodable.error is not None
+                raise _ViewFailed(undecodable.error)
             cursor = ViewCursor(raw, self.db.dialect, track.tables, strict=True)
-            if items:
-                undecodable = next((item for item in items if item.error is not None), None)
-                if undecodable is not None:
-                    assert undecodable.error is not None
-                    raise _ViewFailed(undecodable.error)
-                try:
-                    track.view.apply(cursor, [item.event for item in items])
-                except Exception as error:
-                    raise _ViewFailed(error) from error
-            self._move(raw, state, track, end, failure=None)
+            try:
+                track.view.apply(cursor, [item.event for item in items])
+            except Exception as error:
+                raise _ViewFailed(error) from error
+        self._move(raw, state, track, end, failure=None)
 
     def _apply_one_by_one(self, track: Track, after: int, end: int, items: Sequence[_Item]
                           ) -> _Outcome:
@@ -998,6 +1034,13 @@ def _state_word(view: View, state: ViewState | None, behind: int) -> str:
     if state.shadow_generation is not None:
         return "rebuilding"
     return "behind" if behind else "current"
+
+
+def _wanted(view: View, items: Sequence[_Item]) -> list[_Item]:
+    topics = view.topic_strings
+    if not topics:
+        return list(items)
+    return [item for item in items if item.topic in topics]
 
 
 def _short_topic(topic: str) -> str:

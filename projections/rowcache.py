@@ -16,9 +16,11 @@ Python comparisons views make (``due_on < today``) work on the same text SQL com
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -53,6 +55,21 @@ def stored(value: Any) -> Any:
     return to_db(value)
 
 
+def _key_getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], Key]:
+    """``row -> tuple of its key columns``, without a generator per call."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    getter = itemgetter(*columns)
+    return lambda row: getter(row)
+
+
+def _stored_key(key: Sequence[Any]) -> Key:
+    if len(key) == 1:
+        return (stored(key[0]),)
+    return tuple([stored(part) for part in key])
+
+
 class TableRows:
     """The rows of one view table that a batch reads or writes."""
 
@@ -61,113 +78,175 @@ class TableRows:
         self.table = table
         self.columns = tuple(table.columns)
         self.key_columns = table.primary_key
+        self.key_of = _key_getter(self.key_columns)
         self._rows: dict[Key, Row | None] = {}
         self._dirty: set[Key] = set()
         self._loaded: set[tuple[str, Any]] = set()
-
-    def key_of(self, row: Mapping[str, Any]) -> Key:
-        return tuple(row[column] for column in self.key_columns)
+        self._by: dict[str, dict[Any, dict[Key, None]]] = {}
+        """Per column that ``where`` asks by: value -> keys of the rows that had it."""
 
     # -- reading -----------------------------------------------------------------------
 
     def load(self, column: str, values: Iterable[Any]) -> None:
         """Read every stored row whose ``column`` is one of ``values`` (once per value)."""
+        loaded = self._loaded
         wanted = []
         for value in values:
             marker = (column, stored(value))
-            if marker not in self._loaded:
-                self._loaded.add(marker)
+            if marker not in loaded:
+                loaded.add(marker)
                 wanted.append(marker[1])
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
+        if not wanted:
+            return
+        columns = self.columns
+        key_of = self.key_of
+        rows = self._rows
+        for found in self._select(column, wanted):
+            row = dict(zip(columns, found, strict=True))
+            key = key_of(row)
+            if key not in rows:  # a row changed in this batch wins
+                rows[key] = row
+                self._index(key, row)
+
+    def _select(self, column: str, values: list[Any]) -> Iterator[Sequence[Any]]:
+        select = f"SELECT {', '.join(self.columns)} FROM {{{self.table.name}}} WHERE {column}"
+        if self.cur.dialect.name == "postgresql" and all(type(v) is str for v in values):
+            # One text[] parameter: one statement whatever the number of ids.
+            self.cur.raw.execute(self.cur.sql(f"{select} = ANY(?::text[])"), [values])
+            yield from self.cur.raw.fetchall()
+            return
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start:start + CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            found = self.cur.execute(
-                f"SELECT {', '.join(self.columns)} FROM {{{self.table.name}}} "
-                f"WHERE {column} IN ({marks})",
-                chunk,
-            ).fetchall()
-            for values_row in found:
-                row = dict(zip(self.columns, values_row, strict=True))
-                key = self.key_of(row)
-                if key not in self._rows:  # a row changed in this batch wins
-                    self._rows[key] = row
+            yield from self.cur.execute(f"{select} IN ({marks})", chunk).fetchall()
 
     def get(self, key: Sequence[Any]) -> Row | None:
         """The row with this primary key (read from the table the first time)."""
-        stored_key = tuple(stored(part) for part in key)
-        if stored_key not in self._rows:
-            where = " AND ".join(f"{column} = ?" for column in self.key_columns)
-            found = self.cur.execute(
-                f"SELECT {', '.join(self.columns)} FROM {{{self.table.name}}} WHERE {where}",
-                list(stored_key),
-            ).fetchone()
-            self._rows[stored_key] = (
-                None if found is None else dict(zip(self.columns, found, strict=True))
-            )
-        return self._rows[stored_key]
+        stored_key = _stored_key(key)
+        try:
+            return self._rows[stored_key]
+        except KeyError:
+            pass
+        where = " AND ".join(f"{column} = ?" for column in self.key_columns)
+        found = self.cur.execute(
+            f"SELECT {', '.join(self.columns)} FROM {{{self.table.name}}} WHERE {where}",
+            list(stored_key),
+        ).fetchone()
+        row = None if found is None else dict(zip(self.columns, found, strict=True))
+        self._rows[stored_key] = row
+        if row is not None:
+            self._index(stored_key, row)
+        return row
 
     def where(self, column: str, value: Any) -> list[Row]:
         """Every row whose ``column`` equals ``value`` (loading them first if need be)."""
         self.load(column, [value])
         wanted = stored(value)
-        return [row for row in self._rows.values() if row is not None and row[column] == wanted]
+        by = self._by.get(column)
+        if by is None:  # first question by this column: index the rows cached so far
+            by = self._by[column] = {}
+            for key, cached in self._rows.items():
+                if cached is not None:
+                    by.setdefault(cached[column], {})[key] = None
+        rows = self._rows
+        found = []
+        for key in by.get(wanted, ()):
+            row = rows[key]
+            if row is not None and row[column] == wanted:
+                found.append(row)
+        return found
+
+    def _index(self, key: Key, row: Row) -> None:
+        for column, by in self._by.items():
+            keys = by.get(row[column])
+            if keys is None:
+                by[row[column]] = {key: None}
+            else:
+                keys[key] = None
 
     # -- writing -----------------------------------------------------------------------
 
     def put(self, row: Mapping[str, Any]) -> Row:
         """Insert or replace a row (every column; values converted to the stored form)."""
         try:
-            converted = {column: stored(row[column]) for column in self.columns}
+            converted = {column: row[column] for column in self.columns}
         except KeyError as error:
             raise KeyError(f"{self.table.name}: no value for {error}") from None
+        for column, value in converted.items():
+            if type(value) not in _PLAIN:
+                converted[column] = stored(value)
         key = self.key_of(converted)
         self._rows[key] = converted
         self._dirty.add(key)
+        if self._by:
+            self._index(key, converted)
         return converted
 
     def update(self, row: Row, **changes: Any) -> Row:
         """``row`` (from :meth:`get`) with ``changes``, marked for writing."""
-        row.update({column: stored(value) for column, value in changes.items()})
+        for column, value in changes.items():
+            row[column] = value if type(value) in _PLAIN else stored(value)
         key = self.key_of(row)
         self._rows[key] = row
         self._dirty.add(key)
+        if self._by:
+            self._index(key, row)
         return row
 
     def delete(self, key: Sequence[Any]) -> None:
-        stored_key = tuple(stored(part) for part in key)
+        stored_key = _stored_key(key)
         self._rows[stored_key] = None
         self._dirty.add(stored_key)
 
     def flush(self) -> None:
         if not self._dirty:
             return
-        deleted = [key for key in self._dirty if self._rows.get(key) is None]
-        written = [self._rows[key] for key in sorted(self._dirty, key=repr)
-                   if self._rows.get(key) is not None]
+        rows = self._rows
+        deleted = [key for key in self._dirty if rows.get(key) is None]
+        try:
+            order = sorted(self._dirty)
+        except TypeError:  # keys mixing types (None and text...): any fixed order will do
+            order = sorted(self._dirty, key=repr)
+        written = [row for row in (rows.get(key) for key in order) if row is not None]
         if deleted:
             where = " AND ".join(f"{column} = ?" for column in self.key_columns)
             self.cur.executemany(f"DELETE FROM {{{self.table.name}}} WHERE {where}", deleted)
         if written:
-            self._upsert([[row[column] for column in self.columns]
-                          for row in written if row is not None])
+            self._upsert(written)
         self._dirty.clear()
 
-    def _upsert(self, rows: list[list[Any]]) -> None:
-        """Multi-row ``INSERT ... ON CONFLICT DO UPDATE``: one statement (and one round
-        trip) per few hundred rows rather than one per row. Keys are distinct here."""
+    def _upsert(self, rows: list[Row]) -> None:
+        """Write ``rows`` (distinct keys, values already in their stored form, see ``put``)
+        with ``INSERT ... ON CONFLICT DO UPDATE``, a few statements per batch, not one per
+        row: on PostgreSQL one statement per table, the rows passed as one JSON parameter
+        and expanded by ``json_populate_recordset`` into the table's own column types; on
+        SQLite multi-row ``VALUES`` lists (no round trips to save, and no JSON to parse).
+        """
         columns = ", ".join(self.columns)
         sets = ", ".join(f"{c} = excluded.{c}" for c in self.columns
                          if c not in self.key_columns)
         action = f"DO UPDATE SET {sets}" if sets else "DO NOTHING"
+        conflict = f" ON CONFLICT ({', '.join(self.key_columns)}) {action}"
+        table = f"{{{self.table.name}}}"
+        if self.cur.dialect.name == "postgresql":
+            try:
+                document = json.dumps(rows, allow_nan=False)
+            except (TypeError, ValueError):  # bytes, NaN...: the VALUES lists below
+                pass
+            else:
+                self.cur.raw.execute(self.cur.sql(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} "
+                    f"FROM json_populate_recordset(NULL::{table}, ?::json){conflict}"),
+                    [document])
+                return
+        values = [[row[column] for column in self.columns] for row in rows]
         row_marks = "(" + ", ".join("?" for _ in self.columns) + ")"
         per_statement = max(1, MAX_PARAMETERS // len(self.columns))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
+        for start in range(0, len(values), per_statement):
+            chunk = values[start:start + per_statement]
             statement = self.cur.sql(
-                f"INSERT INTO {{{self.table.name}}} ({columns}) VALUES "
-                + ", ".join(row_marks for _ in chunk)
-                + f" ON CONFLICT ({', '.join(self.key_columns)}) {action}")
-            # The values are in their stored form already (see ``put``).
+                f"INSERT INTO {table} ({columns}) VALUES "
+                + ", ".join(row_marks for _ in chunk) + conflict)
             self.cur.raw.execute(statement, [value for row in chunk for value in row])
 
 
