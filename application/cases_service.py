@@ -12,7 +12,12 @@ from eventsourcing.domain import Aggregate
 from application import access
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.errors import NotFound
-from application.records import PartnershipChecks, RecordLoader, next_reference
+from application.records import (
+    PartnershipChecks,
+    RecordLoader,
+    next_reference,
+    reference_counter_id,
+)
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from domain.cases import (
@@ -125,7 +130,8 @@ class CaseService:
             )
             return [case, counter]
 
-        return self.runner.create(build, idempotency=idempotency)
+        return self.runner.create(build, idempotency=idempotency,
+                                  contended=reference_counter_id("ASB"))
 
     # -- changing ------------------------------------------------------------------
 

@@ -21,7 +21,12 @@ from application import access
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.context import Role
 from application.errors import NotFound
-from application.records import PartnershipChecks, RecordLoader, next_reference
+from application.records import (
+    PartnershipChecks,
+    RecordLoader,
+    next_reference,
+    reference_counter_id,
+)
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from domain.plans import (
@@ -176,7 +181,8 @@ class PlanService:
             )
             return [plan, counter]
 
-        return self.runner.create(build, idempotency=idempotency)
+        return self.runner.create(build, idempotency=idempotency,
+                                  contended=reference_counter_id("PSP"))
 
     # -- context of the plan -------------------------------------------------------
 

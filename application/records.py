@@ -60,6 +60,11 @@ class RecordLoader:
         return self.load(kind, label, record_id, version=version)
 
 
+def reference_counter_id(prefix: str) -> UUID:
+    """The counter that issues this year's references with ``prefix``."""
+    return ReferenceCounter.create_id(prefix, clock.now().year)
+
+
 def next_reference(store: CaseworkStore, prefix: str) -> tuple[ReferenceCounter, str]:
     year = clock.now().year
     counter_id = ReferenceCounter.create_id(prefix, year)

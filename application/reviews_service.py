@@ -21,7 +21,12 @@ from eventsourcing.domain import Aggregate
 from application import access
 from application.commands import CommandOutcome, CommandRunner, Idempotency
 from application.errors import NotFound
-from application.records import PartnershipChecks, RecordLoader, next_reference
+from application.records import (
+    PartnershipChecks,
+    RecordLoader,
+    next_reference,
+    reference_counter_id,
+)
 from application.review_figures import PublishedFigures, ReviewIndex, published_figures
 from application.rules import LocalRules
 from application.store import CaseworkStore
@@ -147,7 +152,8 @@ class ReviewService:
             )
             return [review, counter]
 
-        return self.runner.create(build, idempotency=idempotency)
+        return self.runner.create(build, idempotency=idempotency,
+                                  contended=reference_counter_id(REFERENCE_PREFIX))
 
     def add_complaint(self, review_id: UUID, complaint: ComplaintReport,
                       **options: Any) -> tuple[CommandOutcome, int]:

@@ -192,16 +192,19 @@ def test_saves_of_several_aggregates_chain_correctly(container: Container) -> No
 
 
 def test_concurrent_creations_colliding_on_a_counter_are_retried_not_failed(
-    container: Container,
+    container: Container, test_settings: Settings,
 ) -> None:
     # Opening a case saves the case (a new subject: its key goes with the events) and the
-    # reference counter, on which concurrent openings collide: every collision must reach
-    # the command runner as an IntegrityError (and be retried), never as another error.
-    service = container.services["cases"]
+    # reference counter, on which concurrent openings in different processes collide (in
+    # one process they take turns): every collision must reach the command runner as an
+    # IntegrityError (and be retried), never as another error. Two containers on one
+    # database stand for two processes.
+    other = bootstrap(test_settings)
     failures: list[BaseException] = []
     opened: list[UUID] = []
 
-    def writer() -> None:
+    def writer(index: int) -> None:
+        service = (container if index % 2 else other).services["cases"]
         with acting_as(OFFICER):
             for _ in range(6):
                 try:
@@ -215,16 +218,42 @@ def test_concurrent_creations_colliding_on_a_counter_are_retried_not_failed(
                 except BaseException as error:  # pragma: no cover - asserted below
                     failures.append(error)
 
-    threads = [threading.Thread(target=writer) for _ in range(5)]
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    other.close()
     assert failures == []
     with acting_as(OFFICER):
+        service = container.services["cases"]
         references = {service.get(case_id).reference for case_id in opened}
     assert len(references) == len(opened) == 30
     assert _keyring(container)._unsaved == {}
+
+
+def test_creations_in_one_process_take_turns_on_the_counter(container: Container) -> None:
+    service = container.services["cases"]
+    opened: list[UUID] = []
+
+    def writer() -> None:
+        with acting_as(OFFICER):
+            for _ in range(5):
+                opened.append(service.open_case(
+                    partnership_id="north-herts", nsir_category=NsirCategory.NUISANCE,
+                    asb_type=AsbType.ROWDY_BEHAVIOUR, summary="Shouting late at night.",
+                    address="Recreation ground", ward="Letchworth Grange",
+                    reporting_channel=ReportingChannel.PHONE, lead_agency="herts-police",
+                    lead_officer="pc.jones",
+                    reported_at=datetime.now(tz=UTC) - timedelta(days=1)).aggregate_id)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 20
+    assert container.runner.collisions == 0
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)

@@ -6,7 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from adapters.bootstrap import Container
+from adapters.bootstrap import Container, bootstrap
+from adapters.config.settings import Settings
 from application.cases_service import CaseService
 from application.context import Actor, RequestContext, acting_as
 from application.errors import StaleVersion
@@ -36,17 +37,22 @@ def _log(service: CaseService, case_id: UUID, writer: int, round_: int,
         expected_version=expected_version)
 
 
-def test_concurrent_writers_without_if_match_all_succeed(container: Container) -> None:
+def test_concurrent_writers_without_if_match_all_succeed(
+        container: Container, test_settings: Settings) -> None:
+    # Writers in two "processes" (two containers on one database): in one process they take
+    # turns on the case; across processes they collide and the runner retries.
+    other = bootstrap(test_settings)
     service: CaseService = container.services["cases"]
     with acting_as(OFFICER):
         case_id = _open_case(service)
     failures: list[BaseException] = []
 
     def writer(index: int) -> None:
+        mine: CaseService = (container if index % 2 else other).services["cases"]
         with acting_as(OFFICER):
             for round_ in range(4):
                 try:
-                    _log(service, case_id, index, round_, None)
+                    _log(mine, case_id, index, round_, None)
                 except BaseException as error:  # pragma: no cover - asserted below
                     failures.append(error)
 
@@ -56,6 +62,7 @@ def test_concurrent_writers_without_if_match_all_succeed(container: Container) -
     for thread in threads:
         thread.join()
 
+    other.close()
     assert failures == []
     with acting_as(OFFICER):
         case = service.get(case_id)
@@ -99,3 +106,23 @@ def test_concurrent_writers_with_if_match_get_clean_conflicts(container: Contain
         case = service.get(case_id)
     assert [i.agency_reference for i in case.incidents] == successes
     assert case.version == 2
+
+
+def test_writers_in_one_process_take_turns_instead_of_colliding(container: Container) -> None:
+    service: CaseService = container.services["cases"]
+    with acting_as(OFFICER):
+        case_id = _open_case(service)
+
+    def writer(index: int) -> None:
+        with acting_as(OFFICER):
+            for round_ in range(3):
+                _log(service, case_id, index, round_, None)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with acting_as(OFFICER):
+        assert service.get(case_id).version == 1 + 12
+    assert container.runner.collisions == 0
