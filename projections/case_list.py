@@ -49,7 +49,7 @@ def _text(value: Any) -> Any:
 @registry.register
 class CaseListView(View):
     name = "case_list"
-    version = 1
+    version = 2  # 2: indexes for the RAG overview (cases by status and closed_at, reopenings)
     holds_personal_data: ClassVar[bool] = True
     tables: ClassVar[tuple[Table, ...]] = (
         SearchableTable(
@@ -72,7 +72,8 @@ class CaseListView(View):
                 "version": "integer not null",
             },
             primary_key=("case_id",),
-            indexes=(("partnership_id", "status"), ("partnership_id", "reported_at"),
+            indexes=(("partnership_id", "status", "closed_at", "reported_at"),
+                     ("partnership_id", "reported_at"),
                      ("partnership_id", "ward"), ("partnership_id", "lead_agency"),
                      ("reference",)),
         ),
@@ -109,7 +110,7 @@ class CaseListView(View):
         Table(CLOSURES, {"case_id": "uuid not null", "version": "integer not null",
                          "closed_at": "timestamp not null", "outcome": "text not null",
                          "victim_satisfaction": "text", "reopened_at": "timestamp"},
-              primary_key=("case_id", "version"), indexes=(("closed_at",),)),
+              primary_key=("case_id", "version"), indexes=(("closed_at",), ("reopened_at",))),
         Table(RESTRICTIONS, {"restriction_id": "uuid not null", "record_id": "uuid not null",
                              "record_kind": "text not null", "restricted": "boolean not null"},
               primary_key=("restriction_id",), indexes=(("record_id",),)),
