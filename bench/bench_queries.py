@@ -94,6 +94,12 @@ def load(ctx: BenchContext, container: Container, store: str) -> Loaded:
     began = time.perf_counter()
     container.projections.catch_up(timeout=3 * 3600)
     caught = time.perf_counter() - began
+    # Table statistics, as autovacuum would have gathered them by the time anyone queries a
+    # freshly loaded database (without them PostgreSQL's plans vary from run to run).
+    connection = getattr(container.store.recorder, "datastore", None)
+    if store == "postgres" and connection is not None:
+        with connection.get_connection() as conn:
+            conn.execute("ANALYZE")
     with container.projections.reading() as cur:
         cases = int(cur.scalar("SELECT count(*) FROM {rm_cases}", []) or 0)
     print(f"[queries] {store}: projections caught up in {caught:.1f} s ({cases:,} cases)",
