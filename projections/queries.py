@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -549,8 +549,9 @@ def incident_reports(rows: Iterable[Sequence[Any]]) -> dict[str, list[IncidentRe
 
 
 def parse_moment(text: str) -> datetime:
-    """A ``timestamp`` column's text as an aware UTC datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """A ``timestamp`` column's text (``projections.db.to_db``) as an aware UTC datetime.
+    ``fromisoformat`` reads that format a dozen times faster than ``strptime``."""
+    return datetime.fromisoformat(text)
 
 
 def is_repeat_victim_case(reports: Sequence[IncidentReport], has_victim: bool,
