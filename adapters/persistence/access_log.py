@@ -29,6 +29,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.persistence.records import sortable_utc
+from adapters.persistence.schema import creates_tables
 from application.access_log import AccessEntry, AccessLog, AccessQuery
 from application.context import current_context
 from application.store import CaseworkStore
@@ -312,8 +313,8 @@ def access_log_for(datastore: object, *, create_table: bool = True) -> AccessLog
 def access_log_for_store(store: CaseworkStore) -> AccessLog:
     """The access log beside ``store``'s events, sharing its connections; its table is
     created unless the store was told not to create tables (docs/deployment.md)."""
-    create = str(store.env.get("CREATE_TABLE") or "y").lower() not in {"n", "no", "false", "0"}
-    return access_log_for(getattr(store.recorder, "datastore", None), create_table=create)
+    return access_log_for(getattr(store.recorder, "datastore", None),
+                          create_table=creates_tables(store.env))
 
 
 def _with_id(entry: AccessEntry, entry_id: int) -> AccessEntry:

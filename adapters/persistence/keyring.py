@@ -28,7 +28,9 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.utils import Environment, strtobool
+from eventsourcing.utils import Environment
+
+from adapters.persistence.schema import creates_tables
 
 MASTER_KEY_SETTING = "DATA_KEY_MASTER"
 KEY_CACHE_SECONDS_SETTING = "DATA_KEY_CACHE_SECONDS"
@@ -485,7 +487,7 @@ def keyring_from_env(env: Environment, datastore: Any, *, defer_new_keys: bool =
         placeholder=placeholder,
         cache_seconds=float(env.get(KEY_CACHE_SECONDS_SETTING) or 60),
     )
-    if strtobool(env.get("CREATE_TABLE") or "y"):
+    if creates_tables(env):
         keyring.create_table()
     else:
         keyring._table_ready = True  # created by the schema owner (docs/deployment.md)
