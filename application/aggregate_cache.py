@@ -27,14 +27,14 @@ from __future__ import annotations
 import copy
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import EventStore
 
 DEFAULT_CACHE_SIZE = 2_000
@@ -173,6 +173,38 @@ class CachingRepository(Repository[UUID]):
                 raise AggregateNotFoundError(aggregate_id)
             self.aggregate_cache.put(aggregate, read_at)
         return aggregate
+
+    def get_with_events_of(self, aggregate_id: UUID, others: Sequence[UUID]
+                           ) -> tuple[Any, dict[UUID, list[DomainEventProtocol[UUID]]]]:
+        """The latest aggregate (as :meth:`get`) and every event of ``others``, records
+        that are never snapshotted (a record's restriction of processing).
+
+        When the aggregate is cached, its new events and the others' events are read in
+        one query, so checking a companion record costs no round trip of its own.
+        """
+        recorder = self.event_store.recorder
+        cached = self.aggregate_cache.get(aggregate_id)
+        select_after = getattr(recorder, "select_events_after", None)
+        if cached is None or select_after is None:
+            return self.get(aggregate_id), {
+                other: list(self.event_store.get(other)) for other in others}
+        aggregate, read_at = cached
+        events: dict[UUID, list[DomainEventProtocol[UUID]]] = {
+            aggregate_id: [], **{other: [] for other in others}}
+        stored_events = select_after([(aggregate_id, aggregate.version),
+                                      *((other, 0) for other in others)])
+        for stored in stored_events:
+            originator_id = stored.originator_id
+            key = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+            events[key].append(self.event_store.mapper.to_domain_event(stored))
+        new_events = events.pop(aggregate_id)
+        if new_events:
+            updated = project_aggregate(aggregate, new_events)
+            if updated is None:  # pragma: no cover - events never end an aggregate
+                raise AggregateNotFoundError(aggregate_id)
+            aggregate = updated
+            self.aggregate_cache.put(aggregate, read_at)
+        return aggregate, events
 
     def remember_saved(self, aggregates: Iterable[Any]) -> None:
         """Cache aggregates just written: their state is exactly what was stored."""

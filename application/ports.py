@@ -6,10 +6,13 @@ sees the protocols.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class EventAuditEntry:
 
 class AuditedRecorder(Protocol):
     def find_idempotency(self, key: str) -> IdempotencyRecord | None: ...
+
+    def select_events_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        """The events of several records, each after the version given with it, in one
+        query, ordered by record and version."""
+        ...
 
     def version_as_at(self, originator_id: UUID, moment: datetime) -> int | None: ...
 

@@ -153,10 +153,14 @@ def index_log(store: CaseworkStore) -> RecordIndex:
 
 def load_restriction(store: CaseworkStore, record_id: UUID) -> ProcessingRestriction | None:
     """The restriction aggregate of ``record_id``, or None if it was never restricted."""
-    # One indexed read of a (usually empty) event sequence: this runs on every record load.
-    # Restrictions are never snapshotted, so the events are the whole story.
+    # One indexed read of a (usually empty) event sequence. Restrictions are never
+    # snapshotted, so the events are the whole story.
+    return restriction_from(store.events.get(ProcessingRestriction.create_id(record_id)))
+
+
+def restriction_from(events: Iterable[Any]) -> ProcessingRestriction | None:
+    """A restriction replayed from all its events (None: never restricted)."""
     aggregate: Any = None
-    events: Iterable[Any] = store.events.get(ProcessingRestriction.create_id(record_id))
     for domain_event in events:
         aggregate = domain_event.mutate(aggregate)
     if aggregate is None:
@@ -174,9 +178,17 @@ class RestrictionGuard:
         self.rules = rules
         self.access_log = access_log
 
-    def check(self, record: object, kind: str, record_id: UUID) -> None:
-        """Called by ``RecordLoader.load`` after the partnership check."""
-        restriction = load_restriction(self.store, record_id)
+    @staticmethod
+    def restriction_id(record_id: UUID) -> UUID:
+        """The record whose events say whether ``record_id`` is restricted."""
+        return ProcessingRestriction.create_id(record_id)
+
+    def check(self, record: object, kind: str, record_id: UUID, *,
+              restriction_events: Iterable[Any] | None = None) -> None:
+        """Called by ``RecordLoader.load`` after the partnership check, with the
+        restriction's events when it read them together with the record."""
+        restriction = (load_restriction(self.store, record_id) if restriction_events is None
+                       else restriction_from(restriction_events))
         if restriction is None or not restriction.is_restricted:
             return
         actor = access.actor()

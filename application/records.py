@@ -7,12 +7,13 @@ Shared by every service in the application layer.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from application import access
+from application.aggregate_cache import CachingRepository
 from application.errors import NotFound
 from application.protection_service import restriction_guard
 from application.rules import LocalRules
@@ -36,8 +37,18 @@ class RecordLoader:
 
     def load(self, kind: type[T], label: str, record_id: UUID, *,
              version: int | None = None) -> T:
+        guard = restriction_guard(self.store)
+        repository = self.store.repository
+        restriction_events: list[Any] | None = None
         try:
-            record: object = self.store.repository.get(record_id, version=version)
+            if version is None and isinstance(repository, CachingRepository):
+                # The record's new events and its restriction's in one query.
+                restriction_id = guard.restriction_id(record_id)
+                record, companions = repository.get_with_events_of(
+                    record_id, [restriction_id])
+                restriction_events = companions[restriction_id]
+            else:
+                record = repository.get(record_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(label, record_id) from None
         if not isinstance(record, kind):
@@ -45,7 +56,7 @@ class RecordLoader:
         access.visible_or_not_found(record, label, record_id)  # type: ignore[arg-type]
         # Restriction of processing is enforced here and nowhere else (Forbidden for any
         # role but the named readers; every read of a restricted record is logged).
-        restriction_guard(self.store).check(record, label, record_id)
+        guard.check(record, label, record_id, restriction_events=restriction_events)
         return record
 
     def load_as_at(self, kind: type[T], label: str, record_id: UUID, *,

@@ -56,6 +56,13 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
             "%s::timestamptz[], %s::text[], %s::bytea[], %s::text[], %s::text, %s::text, "
             "%s::uuid, %s::bigint) AS ids"
         ).format(self.record_events_function)
+        self.select_events_after_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS after_version(id, version) "
+            "JOIN {} AS e ON e.originator_id = after_version.id "
+            "AND e.originator_version > after_version.version "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(self.events)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -229,6 +236,18 @@ END
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
             return curs.fetchone()
+
+    def select_events_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_events_after_statement,
+                         ([record_id for record_id, _ in after],
+                          [version for _, version in after]), prepare=True)
+            return [
+                StoredEvent(originator_id=row["originator_id"],
+                            originator_version=row["originator_version"],
+                            topic=row["topic"], state=bytes(row["state"]))
+                for row in curs.fetchall()
+            ]
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         row = self._fetchone(

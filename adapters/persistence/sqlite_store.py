@@ -148,6 +148,26 @@ class CaseworkSQLiteRecorder(es_sqlite.SQLiteApplicationRecorder):
 
     # -- queries used by the application and the audit adapters ----------------------
 
+    def select_events_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        if not after:
+            return []
+        where = " OR ".join(["(originator_id=? AND originator_version>?)"] * len(after))
+        params: list[Any] = []
+        for record_id, version in after:
+            params += [_id_text(record_id), version]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_id, originator_version, topic, state FROM "
+                f"{self.events_table_name} WHERE {where} "
+                "ORDER BY originator_id, originator_version",
+                params,
+            )
+            return [
+                StoredEvent(originator_id=self.convert_originator_id(row[0]),
+                            originator_version=row[1], topic=row[2], state=row[3])
+                for row in c.fetchall()
+            ]
+
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

@@ -23,6 +23,7 @@ from application.cases_service import CaseService
 from application.context import acting_as
 from application.store import CaseworkStore
 from domain.cases import AsbCase
+from domain.protection.restriction import ProcessingRestriction
 from tests.application.test_case_concurrency import OFFICER, _log, _open_case
 from tests.conftest import make_settings
 
@@ -208,3 +209,49 @@ def test_a_cached_load_equals_a_load_from_the_store(
         assert _state(cached) == _state(from_store)
     finally:
         container.close()
+
+
+def test_a_cached_load_reads_the_record_and_its_restriction_in_one_query(
+        store_kind: str, tmp_path: Path, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Restriction of processing is checked on every load; when the record is cached its
+    new events and its restriction's events come back from one query, and a restriction
+    or a lift written by another process is seen at once."""
+    from application.errors import Forbidden
+    from application.protection_service import ProtectionService
+    from tests.application.test_protection_support import as_role
+
+    first, second = _two_processes(store_kind, tmp_path, request)
+    try:
+        with acting_as(OFFICER):
+            case_id = _open_case(first.services["cases"])
+        reader: CaseService = second.services["cases"]
+        with as_role("officer"):
+            assert reader.get(case_id).version == 1  # cached in the second process now
+        recorder: Any = second.store.recorder
+        single_reads: list[UUID] = []
+        batched_reads: list[list[tuple[UUID, int]]] = []
+        original_select, original_batch = recorder.select_events, recorder.select_events_after
+        monkeypatch.setattr(recorder, "select_events", lambda originator_id, **kw: (
+            single_reads.append(originator_id), original_select(originator_id, **kw))[1])
+        monkeypatch.setattr(recorder, "select_events_after", lambda after: (
+            batched_reads.append(list(after)), original_batch(after))[1])
+
+        protection: ProtectionService = first.services["protection"]
+        with as_role("admin"):
+            protection.restrict(case_id, kind="case", reason="Objection")
+        with as_role("officer"), pytest.raises(Forbidden):
+            reader.get(case_id)
+        with as_role("auditor"):
+            assert reader.get(case_id).version == 1
+        with as_role("admin"):
+            protection.lift(case_id, reason="Objection withdrawn")
+        with as_role("officer"):
+            assert reader.get(case_id).version == 1
+
+        assert single_reads == []
+        restriction_id = ProcessingRestriction.create_id(case_id)
+        assert batched_reads == [[(case_id, 1), (restriction_id, 0)]] * 3
+    finally:
+        first.close()
+        second.close()
