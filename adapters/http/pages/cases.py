@@ -5,7 +5,8 @@ Each step (add a party, log an incident...) is a :class:`Step`: a page at
 :class:`CaseService` command and request model as the API. Every form carries the
 version it was read at; a POST sends it as the expected version, so a change by someone
 else in between is caught (:class:`StaleVersion`) and the form comes back with what was
-typed and the changes made since.
+typed and the changes made since. :mod:`.case_steps` holds the :class:`Step` type and the
+steps added later (lead, party changes, reviews, results, convictions, victims, the JAG).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.bootstrap import Container
+from adapters.http.pages import case_steps
+from adapters.http.pages.case_steps import Step
 from adapters.http.pages.case_view import (
     Describer,
     PersonName,
@@ -145,30 +148,7 @@ def _describer(request: Request, names: Mapping[UUID, PersonName]) -> Describer:
     return Describer(names, _container(request).rules.agencies)
 
 
-# -- steps -----------------------------------------------------------------------------
-
-Submit = Callable[[CasePage, FormState, dict[str, Any]], Any]
-Defaults = Callable[[CasePage], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    path: str
-    title: str
-    template: str
-    fields: tuple[str, ...]
-    labels: Mapping[str, str]
-    submit: Submit
-    done: str
-    anchor: str
-    defaults: Defaults | None = None
-    choice_fields: tuple[str, ...] = ()
-
-    def form(self, values: Mapping[str, Any] | None = None) -> FormState:
-        return FormState(values, fields=self.fields, labels=self.labels,
-                         choice_fields=self.choice_fields)
-
+# -- steps (the Step type and the later steps are in case_steps.py) --------------------
 
 def _incident(page: CasePage, form: FormState, options: dict[str, Any]) -> Any:
     body = validated(schemas.LogIncident, {
@@ -407,16 +387,17 @@ STEPS: tuple[Step, ...] = (
     Step("reopen", "reopen", "Reopen the case", "cases/reason.html",
          ("reason",), {"reason": "why the case is reopened"},
          _reopen, "Case reopened.", "closure"),
+    *case_steps.STEPS,
 )
 STEP_OPTIONS = {
     "role": choices(PartyRole), "intervention_type": choices(InterventionType),
     "vulnerability_flags": choices(VulnerabilityFlag), "outcome": choices(ClosureOutcome),
-    "victim_satisfaction": choices(VictimSatisfaction),
+    "victim_satisfaction": choices(VictimSatisfaction), **case_steps.OPTIONS,
 }
 FLASH_MESSAGES = {step.name: step.done for step in STEPS} | {"opened": "Case opened."}
 
 
-def _step_params(request: Request, page: CasePage) -> None:
+def _step_params(step: Step, request: Request, page: CasePage) -> None:
     if "action_id" in request.path_params:
         try:
             action_id = UUID(request.path_params["action_id"])
@@ -427,6 +408,8 @@ def _step_params(request: Request, page: CasePage) -> None:
             raise NotFound("action", action_id)
         page.params["action_id"] = action_id
         page.params["action"] = action
+    if step.resolve is not None:
+        step.resolve(page)
 
 
 def _render_step(step: Step, page: CasePage, form: FormState, *, status: int = 200,
@@ -437,14 +420,15 @@ def _render_step(step: Step, page: CasePage, form: FormState, *, status: int = 2
         "questionnaire": container.rules.cases.risk_questionnaire,
         "cancel_path": case_path(page.case.id, step.anchor),
         "options": STEP_OPTIONS,
+        "jag_outcomes": case_steps.jag_outcomes(page.case.open_jag_referral),
     }, status_code=status)
 
 
 def _step_form(step: Step) -> Callable[..., Response]:
     def show(case_id: UUID, request: Request, context: PageContext) -> Response:
-        access.require_role(*access.CASEWORK_WRITERS, doing=step.title.lower())
+        access.require_role(*step.roles, doing=step.title.lower())
         page = _load_page(request, context.actor, case_id)
-        _step_params(request, page)
+        _step_params(step, request, page)
         _log_view(request, page.case)
         form = step.form(step.defaults(page) if step.defaults else {})
         return _render_step(step, page, form)
@@ -455,11 +439,11 @@ def _step_form(step: Step) -> Callable[..., Response]:
 def _step_post(step: Step) -> Callable[..., Response]:
     def send(case_id: UUID, request: Request, context: PageContext,
              posted: PageForm) -> Response:
-        access.require_role(*access.CASEWORK_WRITERS, doing=step.title.lower())
+        access.require_role(*step.roles, doing=step.title.lower())
         form = FormState.posted(posted, fields=step.fields, labels=step.labels,
                                 choice_fields=step.choice_fields)
         page = _load_page(request, context.actor, case_id)
-        _step_params(request, page)
+        _step_params(step, request, page)
         version = expected_version(form)
         if version is None:
             form.add_error(None, "The form did not say which version of the case it was "
@@ -665,6 +649,7 @@ def case_page(
             london(moment).strftime("%Y-%m-%dT%H:%M:%S") if moment else ""),
         "as_at_error": as_at_error,
         "can_write": context.actor.has_role(*access.CASEWORK_WRITERS) and moment is None,
+        "can_coordinate": context.actor.has_role(*access.COORDINATORS) and moment is None,
         "flash": FLASH_MESSAGES.get(flash_key or ""),
         "describer": describer,
         "questionnaire": rules.cases.risk_questionnaire,
