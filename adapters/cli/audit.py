@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from adapters.audit.snapshots import SnapshotVerification, describe_problem, verify_snapshots
 from adapters.audit.verify import (
     CheckpointFormatError,
     describe_break,
@@ -47,6 +48,11 @@ def verify(
              "pass through each (catches removal of the newest events)",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON"),
+    snapshots: bool = typer.Option(
+        False, "--snapshots",
+        help="Also replay every snapshotted record from its events and compare each "
+             "snapshot with that state (snapshots are not in the chains)",
+    ),
 ) -> None:
     """Re-compute every hash chain; exit 1 and show the first break if any."""
     try:
@@ -57,10 +63,16 @@ def verify(
     store = _store()
     try:
         result = verify_store(store, checkpoints)
+        snapshot_result = verify_snapshots(store) if snapshots else None
     finally:
         store.close()
+    ok = result.ok and (snapshot_result is None or snapshot_result.ok)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        report = result.to_json()
+        if snapshot_result is not None:
+            report["snapshots"] = snapshot_result.to_json()
+        report["ok"] = ok
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
         rate = result.events_per_second
         typer.echo(
@@ -77,8 +89,23 @@ def verify(
                        + (" (stopped early)" if result.stopped_early else "")
                        + "; the first:", err=True)
             typer.echo(describe_break(first), err=True)
-    if not result.ok:
+        if snapshot_result is not None:
+            _echo_snapshots(snapshot_result)
+    if not ok:
         raise typer.Exit(1)
+
+
+def _echo_snapshots(result: SnapshotVerification) -> None:
+    typer.echo(f"checked {result.snapshots_checked} snapshots of {result.records_checked} "
+               f"records against their events ({result.events_replayed} events replayed "
+               f"in {result.elapsed_seconds:.1f} s)")
+    if result.ok:
+        typer.echo("OK: every snapshot matches its record's events")
+        return
+    typer.echo(f"BROKEN: {len(result.problems)} snapshot(s) do not match their events:",
+               err=True)
+    for problem in result.problems[:20]:
+        typer.echo("  " + describe_problem(problem), err=True)
 
 
 @audit_app.command()
