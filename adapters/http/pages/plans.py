@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from adapters.http.pages.forms import FormState, validated
+from adapters.http.pages.plan_steps import PLAN_MORE_STEPS, plan_more_options, step_links
 from adapters.http.pages.record_steps import (
     FLASH_MESSAGES,
     LIST_PAGE,
@@ -475,6 +476,7 @@ def _plan_options(page: RecordPage) -> dict[str, Any]:
         "reached_stages": [(s.value, s.label) for s in WORKING_STAGES
                            if s.rank <= min(plan.stage.rank, WORKING_STAGES[-1].rank)],
         "missing": _missing_by_stage(plan),
+        **plan_more_options(page),
     }
 
 
@@ -574,6 +576,8 @@ def plan_body_context(request: Request, plan: ProblemSolvingPlan, *, can_write: 
         "open_status": (ResponseStatus.PLANNED, ResponseStatus.ACTIONED),
         "base": f"/plans/{plan.id}",
         "send_back_possible": any(s.rank < plan.stage.rank for s in SEND_BACK_TARGETS),
+        "links": step_links(plan, can_write=can_write, is_coordinator=is_coordinator),
+        "actionable": ResponseStatus.PLANNED,
     }
 
 
@@ -735,11 +739,12 @@ def plan_page(plan_id: UUID, request: Request, context: PageContext) -> Response
     return with_flash_cleared(request, response)
 
 
-install_steps(router, PLANS, PLAN_STEPS, _plan_options)
+install_steps(router, PLANS, (*PLAN_STEPS, *PLAN_MORE_STEPS), _plan_options)
 
 
 __all__ = [
     "PLANS",
+    "PLAN_MORE_STEPS",
     "PLAN_STEPS",
     "Input",
     "RecordKind",
