@@ -64,6 +64,7 @@ class DemoLoadResult:
     events: int
     seconds: float
     events_by_kind: dict[str, int] = field(default_factory=dict)
+    snapshots: int = 0
 
     @property
     def events_per_second(self) -> float:
@@ -125,7 +126,7 @@ def load_demo_data(
     return DemoLoadResult(
         scale=chosen.name, seed=seed, first_day=first_day, last_day=last_day,
         events=writer.written, seconds=time.perf_counter() - started,
-        events_by_kind=dict(sorted(writer.counts.items())),
+        events_by_kind=dict(sorted(writer.counts.items())), snapshots=writer.snapshots_taken,
     )
 
 

@@ -82,15 +82,25 @@ class EventWriter:
         self.pending: list[Any] = []
         self.written = 0
         self.counts: dict[str, int] = {}
+        # Records that crossed a snapshot interval since the last flush. The commands'
+        # store takes snapshots when aggregates are saved; events saved on their own (as
+        # here) are not, so the writer takes them, from the state in memory.
+        self.due_snapshots: dict[UUID, Aggregate] = {}
+        self.snapshots_taken = 0
 
     def record(self, *aggregates: Aggregate) -> None:
         metadata = current_context().event_metadata()
         for aggregate in aggregates:
-            for event in aggregate.collect_events():
+            events = aggregate.collect_events()
+            for event in events:
                 object.__setattr__(event, "audit", metadata)
                 self.pending.append(event)
                 name = type(aggregate).__name__
                 self.counts[name] = self.counts.get(name, 0) + 1
+            interval = self.store.snapshotting_intervals.get(type(aggregate))
+            if events and interval and (
+                    aggregate.version // interval > (aggregate.version - len(events)) // interval):
+                self.due_snapshots[aggregate.id] = aggregate
         if len(self.pending) >= self.batch_events:
             self.flush()
 
@@ -102,6 +112,25 @@ class EventWriter:
         # CaseworkStore.save stamps only aggregates' pending events, and these are stamped.
         self.store.save(*events)
         self.written += len(events)
+        self._take_snapshots()
+
+    def _take_snapshots(self) -> None:
+        snapshots = self.store.snapshots
+        if snapshots is None or not self.due_snapshots:
+            return
+        # Only records whose state is what was just stored (no events still to collect).
+        ready = [a for a in self.due_snapshots.values() if not a.pending_events]
+        if ready:
+            # As the library's take_snapshot chooses the class.
+            snapshots.put([_snapshot_class(self.store, a).take(a) for a in ready])
+            self.snapshots_taken += len(ready)
+        for aggregate in ready:
+            del self.due_snapshots[aggregate.id]
+
+
+def _snapshot_class(store: CaseworkStore, aggregate: Aggregate) -> Any:
+    """The class the library's ``take_snapshot`` would use for ``aggregate``."""
+    return getattr(type(aggregate), "Snapshot", store.snapshot_class)
 
 
 @dataclass
