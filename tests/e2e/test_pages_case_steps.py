@@ -22,6 +22,7 @@ from adapters.bootstrap import Container
 from application.context import Actor, RequestContext, acting_as
 from tests.e2e.conftest import TokenFactory
 from tests.e2e.test_pages_cases import (
+    LONDON,
     error_summary,
     form_values,
     hidden_fields,
@@ -59,11 +60,12 @@ SOMEONE_ELSE = Actor(user_id="housing.officer.lee", display_name="Housing Office
 
 
 def today() -> str:
-    return datetime.now(tz=UTC).date().isoformat()
+    """Today in London, as the pages and the domain count days."""
+    return datetime.now(tz=LONDON).date().isoformat()
 
 
 def in_days(days: int) -> str:
-    return (datetime.now(tz=UTC) + timedelta(days=days)).date().isoformat()
+    return (datetime.now(tz=LONDON).date() + timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
