@@ -446,6 +446,7 @@ def test_the_form(form: PlanForm, client: TestClient, container: Container,
     posted = client.post(path, data={"csrf_token": token, "version": str(changed + 1),
                                      **form.valid(setup)}, follow_redirects=False)
     assert posted.status_code == 403
+    assert "You cannot use this page" in posted.text  # the role, not the CSRF check
     method, api_path, body = form.api
     through_api = client.request(
         method, f"/api/plans/{plan_id_of(plan)}{api_path.format(**setup.values)}",

@@ -1,6 +1,8 @@
 """Problem-solving plan pages: the plan list, opening a plan, the plan laid out under the
 O'SARA headings with what is missing at each stage, and a form per step (the machinery for
-record pages with command forms is in ``record_steps.py``).
+record pages with command forms is in ``record_steps.py``; the steps beyond O'SARA itself,
+such as the lead, linked cases, budget, risks, milestones and reviews, are in
+``plan_steps.py`` and installed here with the others).
 """
 
 from __future__ import annotations
