@@ -96,7 +96,11 @@ class Settings(BaseSettings):
         default=None,
         description=f"the registered redirect URI (...{OIDC_CALLBACK_PATH}); else from the request",
     )
-    oidc_session_token: OidcSessionToken = OidcSessionToken.AUTO
+    oidc_session_token: OidcSessionToken = Field(
+        default=OidcSessionToken.AUTO,
+        description="the token kept as the session: auto (the access token if the service's "
+        "verifier accepts it, else the ID token), access or id",
+    )
     oidc_provider_name: str = Field(
         default="your identity provider", min_length=1, max_length=80,
         description='shown on the sign-in button: "Sign in with <name>"',

@@ -206,13 +206,13 @@ async def oidc_callback(request: Request) -> Response:
     next_path = "/"
     try:
         if params.get("error"):
-            code = provider_error_code(params.get("error"))
-            if code == "access_denied":
+            said = provider_error_code(params.get("error"))
+            if said == "access_denied":
                 raise OidcError("provider_access_denied", (
                     "The sign-in was cancelled, or your identity provider refused it. If you "
                     "need access, ask your partnership's administrator."), 403)
-            raise OidcError(f"provider_error_{code}", (
-                f"Your identity provider could not sign you in (it said: {code}). Sign in "
+            raise OidcError(f"provider_error_{said}", (
+                f"Your identity provider could not sign you in (it said: {said}). Sign in "
                 "again, or ask your service desk."), 400)
         flow = client.sealer.open(request.cookies.get(OIDC_FLOW_COOKIE))
         next_path = safe_next(flow.next_path)
