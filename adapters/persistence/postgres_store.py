@@ -56,13 +56,14 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
             "%s::timestamptz[], %s::text[], %s::bytea[], %s::text[], %s::text, %s::text, "
             "%s::uuid, %s::bigint) AS ids"
         ).format(self.record_events_function)
-        self.select_events_after_statement = SQL(
-            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM unnest(%s::uuid[], %s::bigint[]) AS after_version(id, version) "
-            "JOIN {} AS e ON e.originator_id = after_version.id "
-            "AND e.originator_version > after_version.version "
-            "ORDER BY e.originator_id, e.originator_version"
+        # One index range scan per record (UNION ALL): a join with unnest() over arrays
+        # may get a generic plan that scans the whole table.
+        self.select_events_after_branch = SQL(
+            "(SELECT originator_id, originator_version, topic, state FROM {} "
+            "WHERE originator_id = %s AND originator_version > %s "
+            "ORDER BY originator_version)"
         ).format(self.events)
+        self._select_events_after: dict[int, Any] = {}
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} ("
@@ -238,10 +239,19 @@ END
             return curs.fetchone()
 
     def select_events_after(self, after: Sequence[tuple[UUID, int]]) -> list[StoredEvent]:
+        if not after:
+            return []
+        statement = self._select_events_after.get(len(after))
+        if statement is None:
+            statement = SQL(
+                "SELECT * FROM ({}) AS e ORDER BY originator_id, originator_version"
+            ).format(SQL(" UNION ALL ").join([self.select_events_after_branch] * len(after)))
+            self._select_events_after[len(after)] = statement
+        params: list[Any] = []
+        for record_id, version in after:
+            params += [record_id, version]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_events_after_statement,
-                         ([record_id for record_id, _ in after],
-                          [version for _, version in after]), prepare=True)
+            curs.execute(statement, params, prepare=True)
             return [
                 StoredEvent(originator_id=row["originator_id"],
                             originator_version=row["originator_version"],
