@@ -34,10 +34,11 @@ from structlog.testing import capture_logs
 
 from adapters.auth.oidc import FlowSealer
 from adapters.bootstrap import bootstrap
-from adapters.config.settings import SettingsError, load_settings
+from adapters.config.settings import LogFormat, SettingsError, load_settings
 from adapters.http.app import create_app
 from adapters.http.pages.sign_in import OIDC_FLOW_COOKIE
 from adapters.http.security import SESSION_COOKIE
+from adapters.logging_setup import configure_logging
 from tests.conftest import make_settings
 
 CLIENT_ID = "casework-web"
@@ -208,6 +209,9 @@ def casework(provider: Provider, tmp_path: Path,
              request: pytest.FixtureRequest) -> Iterator[AppFactory]:
     """``casework(**settings)``: the service in OIDC mode against the provider."""
     provider.reset()
+    # Tests read info-level events; another test in this worker may have left the level at
+    # WARNING (structlog's filtering wrapper outlives ``capture_logs``).
+    configure_logging(LogFormat.CONSOLE, "INFO")
     opened: list[Any] = []
 
     def build(**overrides: object) -> TestClient:
