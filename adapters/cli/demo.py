@@ -110,7 +110,7 @@ def describe(result: DemoLoadResult) -> str:
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in result.events_by_kind.items())
     return (f"Loaded {result.events:,} events ({kinds}) from {result.first_day:%d %b %Y} to "
             f"{result.last_day:%d %b %Y} in {result.seconds:.1f} s "
-            f"({result.events_per_second:,.0f} events/s).")
+            f"({result.events_per_second:,.0f} events/s); {result.snapshots:,} snapshots.")
 
 
 # -- first start ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ these tests check the features without the time the small scale takes.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,7 @@ def test_cli_loads_and_refuses_a_second_load(tmp_path: Path, request: pytest.Fix
     assert loaded.exit_code == 0, loaded.output
     assert "Loaded" in loaded.output
     assert "events/s" in loaded.output
+    assert re.search(r"; [1-9][\d,]* snapshots\.", loaded.output)
     refused = runner.invoke(app, args, env=env)
     assert refused.exit_code == 1
     assert "--force" in refused.output
