@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy domain application projections adapters
+	$(BIN)/mypy domain application projections adapters bench
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports

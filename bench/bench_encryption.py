@@ -125,7 +125,10 @@ def _measure(ctx: BenchContext, store: str) -> _Figures:
             side.write_units(1)
 
         def loops(action: Callable[[_Side], Stats]) -> dict[str, Callable[[int], Stats]]:
-            return {name: (lambda _round, s=side: action(s)) for name, side in sides.items()}
+            def for_side(side: _Side) -> Callable[[int], Stats]:
+                return lambda _round: action(side)
+
+            return {name: for_side(side) for name, side in sides.items()}
 
         write = interleaved(rounds, loops(lambda side: side.write_units(units)))
         cold = interleaved(rounds, loops(lambda side: side.read_all(cold=True)))
