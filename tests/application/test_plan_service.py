@@ -203,6 +203,7 @@ class LockStep:
         if snapshot and self.live.version not in self.snapshot_versions:
             self.store.take_snapshot(self.plan_id)
             self.snapshot_versions.add(self.live.version)
+        self.store.forget_cached_aggregates()  # from the store, not the cached copy
         fresh: ProblemSolvingPlan = self.store.repository.get(self.plan_id)
         strictly_equal(live, state_of(fresh))
         replayed: Any = None

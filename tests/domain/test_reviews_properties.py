@@ -330,6 +330,7 @@ class CaseReviewLifecycle(RuleBasedStateMachine):
         with contextlib.suppress(IntegrityError):  # the store may have taken this one itself
             self.store.take_snapshot(self.review.id)
         self.snapshot_version = self.review.version
+        self.store.forget_cached_aggregates()  # the snapshot, not the copy cached by the save
         from_snapshot: CaseReview = self.store.repository.get(self.review.id)
         assert_same(vars(self.review), vars(from_snapshot), "review (from snapshot)")
 
