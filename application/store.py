@@ -9,6 +9,7 @@ reference counter). See docs/decisions.md.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, ClassVar, cast
@@ -122,6 +123,35 @@ class CaseworkStore(Application[UUID]):
         if isinstance(self.repository, CachingRepository):
             self.repository.remember_saved(processing_event.aggregates.values())
         return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        # The library re-reads a record from the store (snapshot and events, decoded) to
+        # snapshot it at a version; a record just saved is in memory at that version, so
+        # snapshot that: for a big case, a cold load saved every interval's worth of events.
+        if not self.snapshots or not self.snapshotting_intervals:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                self.put_snapshots([cast(Aggregate, aggregate)])
+            else:  # one save crossed the interval part-way: the state then is not in memory
+                self.take_snapshot(event.originator_id, version=event.originator_version)
+
+    def put_snapshots(self, aggregates: Iterable[Aggregate]) -> None:
+        """Snapshot records from memory; each must be exactly as stored (saved, with no
+        events still pending), which ``casework audit verify --snapshots`` checks."""
+        assert self.snapshots is not None
+        snapshots = []
+        for aggregate in aggregates:
+            # As the library's take_snapshot chooses the class.
+            snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+            snapshots.append(snapshot_class.take(aggregate))
+        self.snapshots.put(snapshots)
 
     def forget_cached_aggregates(self) -> None:
         """Drop every cached aggregate (after an erasure, or to measure cold loads)."""

@@ -121,16 +121,10 @@ class EventWriter:
         # Only records whose state is what was just stored (no events still to collect).
         ready = [a for a in self.due_snapshots.values() if not a.pending_events]
         if ready:
-            # As the library's take_snapshot chooses the class.
-            snapshots.put([_snapshot_class(self.store, a).take(a) for a in ready])
+            self.store.put_snapshots(ready)
             self.snapshots_taken += len(ready)
         for aggregate in ready:
             del self.due_snapshots[aggregate.id]
-
-
-def _snapshot_class(store: CaseworkStore, aggregate: Aggregate) -> Any:
-    """The class the library's ``take_snapshot`` would use for ``aggregate``."""
-    return getattr(type(aggregate), "Snapshot", store.snapshot_class)
 
 
 @dataclass

@@ -192,3 +192,33 @@ def test_the_api_checks_snapshots_when_asked(snapshotting: Container) -> None:
     assert problem["problem"] == "differs from the state its events give"
     assert problem["fields"] == ["summary"]
     assert "Nothing to see here" not in str(forged)  # fields are named, values never shown
+
+
+def test_the_store_snapshots_a_record_it_just_saved_from_memory(
+        snapshotting: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that reaches the interval snapshots the record as it is in memory (the state
+    just stored); only a save that crosses the interval part-way reads the store for it."""
+    repository: Any = snapshotting.store.repository
+    reads_at_a_version: list[int | None] = []
+    original = repository._reconstruct_aggregate
+
+    def counting(aggregate_id: UUID, version: int | None, *args: Any) -> Any:
+        if version is not None:  # (cold loads of the latest version are not snapshots)
+            reads_at_a_version.append(version)
+        return original(aggregate_id, version, *args)
+
+    monkeypatch.setattr(repository, "_reconstruct_aggregate", counting)
+    case_id = _case_with_history(snapshotting)  # one event per save: snapshots at 3, 6, 9
+    assert _snapshot_versions(snapshotting, case_id) == [3, 6, 9]
+    assert reads_at_a_version == []
+
+    cases: CaseService = snapshotting.services["cases"]
+    with acting_as(OFFICER):
+        case = snapshotting.store.repository.get(case_id)  # version 9
+        for number in range(4):  # 10..13 in one save: crosses 12 part-way
+            case.change_lead(lead_agency="herts-police", lead_officer=f"pc.{number}")
+        snapshotting.store.save(case)
+        assert cases.get(case_id).version == 13
+    assert _snapshot_versions(snapshotting, case_id) == [3, 6, 9, 12]
+    assert reads_at_a_version == [12]
+    assert verify_snapshots(snapshotting.store).ok
