@@ -18,6 +18,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "projections.case_list",
     "projections.plan_list",
     "projections.review_list",
+    "projections.people_list",
 )
 
 

@@ -53,7 +53,7 @@ def test_erased_summaries_and_descriptions_are_forgotten_by_the_views(
     host.catch_up()
     assert {item.reference for item in search(container, "drum")} == {
         "ASB-2026-00001", "ASB-2026-00002"}
-    assert personal_views(host) == ["case_list", "plan_list", "review_list"]
+    assert personal_views(host) == ["case_list", "people_list", "plan_list", "review_list"]
 
     container.store.mapper.keyring.destroy(erased.id)  # type: ignore[attr-defined]
     for hook in container.on_erased:  # what `casework retention run --apply` does next
@@ -72,5 +72,6 @@ def test_erased_summaries_and_descriptions_are_forgotten_by_the_views(
                             "ASB-2026-00002": "Visit Mrs Example at number 12"}
     assert kept.id != erased.id
     # A rebuild with nothing newly erased changes nothing.
-    assert rebuild_personal_views(host) == ["case_list", "plan_list", "review_list"]
+    assert rebuild_personal_views(host) == [
+        "case_list", "people_list", "plan_list", "review_list"]
     assert [item.summary for item in search(container, "ASB-2026-00001")] == [ERASED]

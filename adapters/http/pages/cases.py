@@ -61,6 +61,8 @@ from domain.cases import (
 from domain.shared import clock
 from domain.shared.errors import InvalidValue, RuleViolation
 from domain.shared.partnerships import Partnership
+from projections.people_list import PeopleFilters, PersonItem, search_people
+from projections.queries import Reader
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -170,12 +172,23 @@ def _incident_defaults(page: CasePage) -> dict[str, Any]:
     return {"reported_at": local_input(now), "reported_to_agency": page.actor.agency}
 
 
+def _chosen_person(form: FormState) -> str | None:
+    """The person chosen: a search result's radio or the record id typed (both are sent as
+    ``person_id``; the typed id, later in the form, wins when both are given)."""
+    chosen = [value.strip() for value in form.values_of("person_id") if value.strip()]
+    return chosen[-1] if chosen else None
+
+
 def _party(page: CasePage, form: FormState, options: dict[str, Any]) -> Any:
     choice = form.value("person_choice")
     if choice not in {"existing", "new"}:
         form.add_error("person_choice", "Choose whether the person is already recorded")
+    chosen = _chosen_person(form)
+    if choice == "existing" and chosen is None:
+        form.add_error("person_id", "Search for the person and choose them, or enter their "
+                                    "record id")
     party = validated(schemas.AddParty, {
-        "person_id": form.text("person_id") if choice == "existing" else str(UUID(int=0)),
+        "person_id": chosen if choice == "existing" else str(UUID(int=0)),
         "role": form.text("role"),
         "consent_to_share": form.checked("consent_to_share"),
         "anonymity_requested": form.checked("anonymity_requested"),
@@ -214,7 +227,62 @@ def _party(page: CasePage, form: FormState, options: dict[str, Any]) -> Any:
 
 
 def _party_defaults(page: CasePage) -> dict[str, Any]:
-    return {"person_choice": "new", "kind": "individual"}
+    searching = bool(page.request.query_params.get("q", "").strip())
+    return {"person_choice": "existing" if searching else "new", "kind": "individual"}
+
+
+PEOPLE_SEARCH_PAGE = 20
+
+
+@dataclass(frozen=True)
+class PeopleSearch:
+    """A people search on the add-a-person form (``?q=&offset=``), as shown."""
+
+    q: str
+    items: list[PersonItem] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    error: str | None = None
+    on_case: frozenset[UUID] = frozenset()
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(0, self.offset - PEOPLE_SEARCH_PAGE) if self.offset > 0 else None
+
+    @property
+    def next_offset(self) -> int | None:
+        after = self.offset + len(self.items)
+        return after if after < self.total else None
+
+
+def _people_search(page: CasePage) -> PeopleSearch | None:
+    """The people of the case's partnership matching ``?q=`` (None without a search).
+
+    Read from the people view; erased people are never found and restricted ones only by
+    the roles that may read them. Logged as a ``search`` with the ids shown, never the words.
+    """
+    q = page.request.query_params.get("q", "").strip()[:200]
+    if not q:
+        return None
+    try:
+        offset = max(0, min(int(page.request.query_params.get("offset", "0")), 1_000_000))
+    except ValueError:
+        offset = 0
+    container = _container(page.request)
+    if container.projections is None:
+        return PeopleSearch(q, error="Searching people is not available here: enter their "
+                                     "record id instead.")
+    try:
+        with container.projections.reading() as cur:
+            found = search_people(cur, Reader(container.rules), PeopleFilters(
+                q=q, partnership_id=page.case.partnership_id, offset=offset,
+                limit=PEOPLE_SEARCH_PAGE))
+    except InvalidValue as error:
+        return PeopleSearch(q, error=error.message)
+    container.record_read(page.request, AccessAction.SEARCH, "person", None,
+                          [item.person_id for item in found.items])
+    return PeopleSearch(q, found.items, found.total, found.offset,
+                        on_case=frozenset(p.person_id for p in page.case.parties))
 
 
 def _risk(page: CasePage, form: FormState, options: dict[str, Any]) -> Any:
@@ -335,9 +403,9 @@ _PERSON_LABELS = {
 
 STEPS: tuple[Step, ...] = (
     Step("party", "parties/new", "Add a person to the case", "cases/party.html",
-         ("person_choice", "person_id", "role", "consent_to_share", "anonymity_requested",
-          "kind", "name", "date_of_birth", "phone", "email", "address",
-          "vulnerability_notes"),
+         ("person_choice", "person_id", "kind", "name", "date_of_birth", "phone", "email",
+          "address", "vulnerability_notes", "role", "consent_to_share",
+          "anonymity_requested"),
          _PERSON_LABELS, _party, "Person added to the case.", "parties", _party_defaults,
          ("person_choice", "role", "kind")),
     Step("incident", "incidents/new", "Log an incident", "cases/incident.html",
@@ -415,6 +483,8 @@ def _step_params(step: Step, request: Request, page: CasePage) -> None:
 def _render_step(step: Step, page: CasePage, form: FormState, *, status: int = 200,
                  conflict: dict[str, Any] | None = None) -> Response:
     container = _container(page.request)
+    if step.name == "party":
+        page.params["people_search"] = _people_search(page)
     return render(page.request, step.template, {
         "step": step, "page": page, "case": page.case, "form": form, "conflict": conflict,
         "questionnaire": container.rules.cases.risk_questionnaire,
@@ -476,7 +546,7 @@ def _step_post(step: Step) -> Callable[..., Response]:
 
 
 def _add_names(page: CasePage, form: FormState) -> None:
-    text = form.text("person_id")
+    text = _chosen_person(form)
     if text:
         try:
             person_id = UUID(text)
