@@ -277,7 +277,7 @@ WHY = """\
 with a Python hook per tagged value, a `UUID` and a `datetime` per id and time, then AES-GCM
 opening of its personal fields and their JSON) costs 2-4 times that, so on SQLite even a
 view doing nothing cannot pass about 20-25% of the raw read (the "read + decode, warm keys"
-row is that ceiling). What is left is the views' own work: three views, sixteen tables,
+row is that ceiling). What is left is the views' own work: four views, seventeen tables,
 about two row writes per event (the record's row and a child row: incident, action,
 closure, response...), a Python handler per event, and the garbage collector, which scans
 the whole process every few batches because each batch keeps thousands of objects alive.
