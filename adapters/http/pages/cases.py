@@ -236,14 +236,15 @@ PEOPLE_SEARCH_PAGE = 20
 
 @dataclass(frozen=True)
 class PeopleSearch:
-    """A people search on the add-a-person form (``?q=&offset=``), as shown."""
+    """A people search on a form (``?q=&offset=``), as shown; ``on_record``: the people
+    already on the record the form adds to."""
 
     q: str
     items: list[PersonItem] = field(default_factory=list)
     total: int = 0
     offset: int = 0
     error: str | None = None
-    on_case: frozenset[UUID] = frozenset()
+    on_record: frozenset[UUID] = frozenset()
 
     @property
     def previous_offset(self) -> int | None:
@@ -255,34 +256,43 @@ class PeopleSearch:
         return after if after < self.total else None
 
 
-def _people_search(page: CasePage) -> PeopleSearch | None:
-    """The people of the case's partnership matching ``?q=`` (None without a search).
+def find_people(request: Request, partnership_id: str, q: str, offset_text: str = "0",
+                on_record: frozenset[UUID] = frozenset()) -> PeopleSearch | None:
+    """The people of one partnership matching ``q`` (None without a search), as a form
+    shows them: used by the add-a-person form and the case review application.
 
     Read from the people view; erased people are never found and restricted ones only by
     the roles that may read them. Logged as a ``search`` with the ids shown, never the words.
     """
-    q = page.request.query_params.get("q", "").strip()[:200]
+    q = q.strip()[:200]
     if not q:
         return None
     try:
-        offset = max(0, min(int(page.request.query_params.get("offset", "0")), 1_000_000))
+        offset = max(0, min(int(offset_text), 1_000_000))
     except ValueError:
         offset = 0
-    container = _container(page.request)
+    container = _container(request)
     if container.projections is None:
         return PeopleSearch(q, error="Searching people is not available here: enter their "
                                      "record id instead.")
     try:
         with container.projections.reading() as cur:
             found = search_people(cur, Reader(container.rules), PeopleFilters(
-                q=q, partnership_id=page.case.partnership_id, offset=offset,
+                q=q, partnership_id=partnership_id, offset=offset,
                 limit=PEOPLE_SEARCH_PAGE))
     except InvalidValue as error:
         return PeopleSearch(q, error=error.message)
-    container.record_read(page.request, AccessAction.SEARCH, "person", None,
+    container.record_read(request, AccessAction.SEARCH, "person", None,
                           [item.person_id for item in found.items])
-    return PeopleSearch(q, found.items, found.total, found.offset,
-                        on_case=frozenset(p.person_id for p in page.case.parties))
+    return PeopleSearch(q, found.items, found.total, found.offset, on_record=on_record)
+
+
+def _people_search(page: CasePage) -> PeopleSearch | None:
+    """The people of the case's partnership matching ``?q=`` (None without a search)."""
+    params = page.request.query_params
+    return find_people(page.request, page.case.partnership_id, params.get("q", ""),
+                       params.get("offset", "0"),
+                       frozenset(p.person_id for p in page.case.parties))
 
 
 def _risk(page: CasePage, form: FormState, options: dict[str, Any]) -> Any:

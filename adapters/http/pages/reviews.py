@@ -17,8 +17,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.datastructures import FormData, UploadFile
 
 from adapters.http.pages.case_view import PersonName, people_names
+from adapters.http.pages.cases import PeopleSearch, find_people
 from adapters.http.pages.forms import FormState, validated
 from adapters.http.pages.home import find_case
 from adapters.http.pages.plans import (
@@ -585,11 +587,35 @@ def _application_choices(request: Request, actor: Actor) -> dict[str, Any]:
     }
 
 
+def _victim_search(request: Request, form: FormState, options: Mapping[str, Any]
+                   ) -> tuple[PeopleSearch | None, str]:
+    """The people found for the victim (``q``: the search box sent with the form, or the
+    query's) in the partnership chosen on the form, or the user's only one; and its name."""
+    params = request.query_params
+    q = (form.value("q") or params.get("q", "")).strip()
+    by_id = {p.id: p.name for p in options["partnerships"]}
+    partnership_id = form.text("partnership_id")
+    if partnership_id not in by_id and len(by_id) == 1:
+        partnership_id = next(iter(by_id))
+    if partnership_id is None or partnership_id not in by_id:
+        error = "Choose the partnership above, then search" if q else None
+        return (PeopleSearch(q[:200], error=error) if q else None), "the partnership chosen"
+    # A result page (``offset``) is kept only for the words it was found with.
+    offset = params.get("offset", "0") if params.get("q", "").strip() == q else "0"
+    return find_people(request, partnership_id, q, offset), by_id[partnership_id]
+
+
 def _render_application(request: Request, actor: Actor, form: FormState, rows: int, *,
                         status: int = 200, focus_row: int | None = None) -> Response:
+    options = _application_choices(request, actor)
+    search, partnership_name = _victim_search(request, form, options)
     return render(request, "reviews/new.html", {
         "form": form, "rows": rows, "focus_row": focus_row,
-        "max_rows": MAX_COMPLAINT_ROWS, **_application_choices(request, actor),
+        "max_rows": MAX_COMPLAINT_ROWS, "search": search,
+        "search_partnership": partnership_name,
+        "search_params": [(name, value) for name, value in request.query_params.multi_items()
+                          if name not in {"offset", "csrf_token"}],
+        **options,
     }, status_code=status)
 
 
@@ -597,15 +623,27 @@ def _render_application(request: Request, actor: Actor, form: FormState, rows: i
 def new_review_form(request: Request, context: PageContext) -> Response:
     access.require_role(*access.CASEWORK_WRITERS, doing="recording a case review")
     actor = context.actor
-    options = _application_choices(request, actor)
-    values: dict[str, Any] = {"received_on": today_text(), "victim_choice": "new",
-                              "applicant_role": "victim", "victim_kind": "person"}
-    if len(options["partnerships"]) == 1:
-        values["partnership_id"] = options["partnerships"][0].id
-    for row in range(DEFAULT_COMPLAINT_ROWS):
-        values[f"complaints.{row}.complainant"] = "victim"
-    return _render_application(request, actor, _application_form(values),
-                               DEFAULT_COMPLAINT_ROWS)
+    params = request.query_params
+    if "form_key" in params:  # the form itself, sent as a GET by its Search button
+        sent: list[tuple[str, str | UploadFile]] = list(params.multi_items())
+        form = FormState.posted(FormData(sent), fields=_APPLICATION_FIELDS,
+                                labels=_APPLICATION_LABELS,
+                                choice_fields=_APPLICATION_CHOICES)
+        rows = _row_count(form)
+        _label_rows(form, rows)
+    else:
+        options = _application_choices(request, actor)
+        values: dict[str, Any] = {"received_on": today_text(), "victim_choice": "new",
+                                  "applicant_role": "victim", "victim_kind": "person"}
+        if len(options["partnerships"]) == 1:
+            values["partnership_id"] = options["partnerships"][0].id
+        for row in range(DEFAULT_COMPLAINT_ROWS):
+            values[f"complaints.{row}.complainant"] = "victim"
+        form, rows = _application_form(values), DEFAULT_COMPLAINT_ROWS
+    if params.get("q", "").strip():
+        form.set("victim_kind", VictimKind.PERSON.value)
+        form.set("victim_choice", "existing")
+    return _render_application(request, actor, form, rows)
 
 
 def _complaint_rows(form: FormState, rows: int, received_on: date | None
@@ -634,7 +672,10 @@ def _complaint_rows(form: FormState, rows: int, received_on: date | None
 
 
 def _person_id(form: FormState, name: str) -> UUID | None:
-    text = form.text(name)
+    # A search result's radio and the record id typed share the name; the typed id, later
+    # in the form, wins when both are given.
+    chosen = [value.strip() for value in form.values_of(name) if value.strip()]
+    text = chosen[-1] if chosen else None
     if text is None:
         return None
     try:
@@ -703,8 +744,8 @@ def receive_application(request: Request, context: PageContext, posted: PageForm
                  if victim_kind == VictimKind.PERSON.value and not registering else None)
     if victim_kind == VictimKind.PERSON.value and not registering and victim_id is None \
             and form.error("victim_person_id") is None:
-        form.add_error("victim_person_id", "Enter the victim's record id, or record them as "
-                                           "a new person")
+        form.add_error("victim_person_id", "Search for the victim and choose them, enter "
+                                           "their record id, or record them as a new person")
     applicant_id = (_person_id(form, "applicant_person_id")
                     if role and role != ApplicantRole.VICTIM.value else None)
     consent = None
