@@ -26,6 +26,15 @@ def _person(client: TestClient, headers: dict[str, str], name: str, partnership:
     return person_id
 
 
+def search(client: TestClient, typed: dict[str, Any], words: str,
+           **more: str) -> Any:
+    """The Search button: the whole form posted back with the words."""
+    response = client.post(NEW, data={**typed, "q": words, "action": "search-people", **more},
+                           follow_redirects=False)
+    assert response.status_code == 200, response.text
+    return response
+
+
 def test_finding_and_choosing_the_victim_on_the_application_form(
         client: TestClient, container: Container, auth: TokenFactory) -> None:
     host = container.projections
@@ -41,13 +50,15 @@ def test_finding_and_choosing_the_victim_on_the_application_form(
 
     blank = client.get(NEW).text
     assert "Search people by name" in blank
-    assert 'formmethod="get"' in blank  # the search sends the form itself, as a GET
+    # The search posts the form back: nothing typed goes in an address.
+    assert 'name="action" value="search-people"' in blank
+    assert 'formmethod="get"' not in blank
     assert "I have their record id" in blank  # the fallback stays
 
     # What was typed comes back with the people found.
     typed = {**form_values(blank), **application(victim_kind="person"), **THREE_COMPLAINTS,
              "partnership_id": "north-herts", "victim_choice": "existing"}
-    page = client.get(NEW, params={**typed, "q": "repeatV"})
+    page = search(client, typed, "repeatV")
     assert page.status_code == 200
     assert f'name="victim_person_id" value="{victim}"' in page.text
     assert "Harriet Repeatvictim" in page.text
@@ -60,30 +71,26 @@ def test_finding_and_choosing_the_victim_on_the_application_form(
     assert kept["victim_choice"] == "existing"
 
     # Only the partnership chosen on the form.
-    north = client.get(NEW, params={**typed, "q": "harriet"}).text
+    north = search(client, typed, "harriet").text
     assert "Harriet Other" in north
     assert "Elsewhere" not in north
-    st_albans = client.get(NEW, params={**typed, "partnership_id": "st-albans",
-                                        "q": "harriet"}).text
+    st_albans = search(client, {**typed, "partnership_id": "st-albans"}, "harriet").text
     assert elsewhere in st_albans
     assert victim not in st_albans
-    unchosen = client.get(NEW, params={**typed, "partnership_id": "", "q": "harriet"}).text
+    unchosen = search(client, {**typed, "partnership_id": ""}, "harriet").text
     assert 'id="f-q-error"' in unchosen
     assert "Choose the partnership above, then search" in unchosen
     assert "Choose the person" not in unchosen
-    short = client.get(NEW, params={**typed, "q": "h"}).text
+    short = search(client, typed, "h").text
     assert 'id="f-q-error"' in short
     assert "Choose the person" not in short
-    nobody = client.get(NEW, params={**typed, "q": "zzyzx"}).text
+    nobody = search(client, typed, "zzyzx").text
     assert "No one recorded in this partnership" in nobody
 
     # Forgetting something keeps the search and the choice.
     data = {**form_values(page.text), "victim_person_id": [victim, ""]}  # radio, empty box
-    form_action = re.search(r'<form method="post" action="(/case-reviews/new[^"]*)"',
-                            page.text)
-    assert form_action is not None
-    action = form_action.group(1).replace("&amp;", "&")
-    assert action.startswith(f"{NEW}?q=repeatV")
+    assert re.search(r'<form method="post" action="/case-reviews/new" novalidate>', page.text)
+    action = NEW
     missing = client.post(action, data={**data, "received_via": ""}, follow_redirects=False)
     assert missing.status_code == 422
     assert [target for target, _ in error_summary(missing.text)] == ["#f-received-via"]
@@ -140,3 +147,28 @@ def test_the_only_partnership_is_searched_and_the_typed_id_still_works(
     review_id = created.headers["location"].rsplit("/", 1)[1]
     review = client.get(f"/api/case-reviews/{review_id}", headers=auth()).json()
     assert review["applicant"]["victim_person_id"] == victim
+
+
+def test_more_results_come_back_with_the_form_as_typed(
+        client: TestClient, container: Container, auth: TokenFactory) -> None:
+    host = container.projections
+    assert host is not None
+    sign_in(client, container)
+    for number in range(22):
+        _person(client, auth(), f"Ottoline Many {number:02d}", "north-herts")
+    host.catch_up()
+    blank = client.get(NEW).text
+    typed = {**form_values(blank), **application(victim_kind="person"), **THREE_COMPLAINTS,
+             "victim_choice": "existing"}
+    first = search(client, typed, "ottoline many").text
+    assert "22 found, showing 1 to 20" in first
+    assert 'name="search_offset" value="20"' in first
+    more = client.post(NEW, data={**form_values(first), "search_offset": "20"},
+                       follow_redirects=False)
+    assert more.status_code == 200, more.text
+    assert "22 found, showing 21 to 22" in more.text
+    assert "Ottoline Many 21" in more.text
+    kept = form_values(more.text)
+    assert kept["applicant_description"] == typed["applicant_description"]
+    assert kept["complaints.2.description"] == typed["complaints.2.description"]
+

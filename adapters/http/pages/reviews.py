@@ -17,7 +17,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from starlette.datastructures import FormData, UploadFile
 
 from adapters.http.pages.case_view import PersonName, people_names
 from adapters.http.pages.cases import PeopleSearch, find_people
@@ -589,8 +588,8 @@ def _application_choices(request: Request, actor: Actor) -> dict[str, Any]:
 
 def _victim_search(request: Request, form: FormState, options: Mapping[str, Any]
                    ) -> tuple[PeopleSearch | None, str]:
-    """The people found for the victim (``q``: the search box sent with the form, or the
-    query's) in the partnership chosen on the form, or the user's only one; and its name."""
+    """The people found for the victim (``q``: the search box posted with the form, or a
+    link's query) in the partnership chosen on the form, or the user's only one; and its name."""
     params = request.query_params
     q = (form.value("q") or params.get("q", "")).strip()
     by_id = {p.id: p.name for p in options["partnerships"]}
@@ -600,8 +599,11 @@ def _victim_search(request: Request, form: FormState, options: Mapping[str, Any]
     if partnership_id is None or partnership_id not in by_id:
         error = "Choose the partnership above, then search" if q else None
         return (PeopleSearch(q[:200], error=error) if q else None), "the partnership chosen"
-    # A result page (``offset``) is kept only for the words it was found with.
-    offset = params.get("offset", "0") if params.get("q", "").strip() == q else "0"
+    # A result page is kept only for the words it was found with.
+    if (form.value("search_q") or "").strip() == q:
+        offset = form.value("search_offset") or "0"
+    else:
+        offset = params.get("offset", "0") if params.get("q", "").strip() == q else "0"
     return find_people(request, partnership_id, q, offset), by_id[partnership_id]
 
 
@@ -612,10 +614,7 @@ def _render_application(request: Request, actor: Actor, form: FormState, rows: i
     return render(request, "reviews/new.html", {
         "form": form, "rows": rows, "focus_row": focus_row,
         "max_rows": MAX_COMPLAINT_ROWS, "search": search,
-        "search_partnership": partnership_name,
-        "search_params": [(name, value) for name, value in request.query_params.multi_items()
-                          if name not in {"offset", "csrf_token"}],
-        **options,
+        "search_partnership": partnership_name, **options,
     }, status_code=status)
 
 
@@ -624,22 +623,14 @@ def new_review_form(request: Request, context: PageContext) -> Response:
     access.require_role(*access.CASEWORK_WRITERS, doing="recording a case review")
     actor = context.actor
     params = request.query_params
-    if "form_key" in params:  # the form itself, sent as a GET by its Search button
-        sent: list[tuple[str, str | UploadFile]] = list(params.multi_items())
-        form = FormState.posted(FormData(sent), fields=_APPLICATION_FIELDS,
-                                labels=_APPLICATION_LABELS,
-                                choice_fields=_APPLICATION_CHOICES)
-        rows = _row_count(form)
-        _label_rows(form, rows)
-    else:
-        options = _application_choices(request, actor)
-        values: dict[str, Any] = {"received_on": today_text(), "victim_choice": "new",
-                                  "applicant_role": "victim", "victim_kind": "person"}
-        if len(options["partnerships"]) == 1:
-            values["partnership_id"] = options["partnerships"][0].id
-        for row in range(DEFAULT_COMPLAINT_ROWS):
-            values[f"complaints.{row}.complainant"] = "victim"
-        form, rows = _application_form(values), DEFAULT_COMPLAINT_ROWS
+    options = _application_choices(request, actor)
+    values: dict[str, Any] = {"received_on": today_text(), "victim_choice": "new",
+                              "applicant_role": "victim", "victim_kind": "person"}
+    if len(options["partnerships"]) == 1:
+        values["partnership_id"] = options["partnerships"][0].id
+    for row in range(DEFAULT_COMPLAINT_ROWS):
+        values[f"complaints.{row}.complainant"] = "victim"
+    form, rows = _application_form(values), DEFAULT_COMPLAINT_ROWS
     if params.get("q", "").strip():
         form.set("victim_kind", VictimKind.PERSON.value)
         form.set("victim_choice", "existing")
@@ -729,6 +720,12 @@ def receive_application(request: Request, context: PageContext, posted: PageForm
     form = FormState.posted(posted, fields=_APPLICATION_FIELDS, labels=_APPLICATION_LABELS,
                             choice_fields=_APPLICATION_CHOICES)
     rows = _row_count(form)
+    if form.value("action") == "search-people" or form.value("search_offset"):
+        # The victim search: the form comes back as typed, with the people found.
+        _label_rows(form, rows)
+        form.set("victim_kind", VictimKind.PERSON.value)
+        form.set("victim_choice", "existing")
+        return _render_application(request, actor, form, rows)
     if form.value("action") == "add-complaint":
         rows = min(rows + 1, MAX_COMPLAINT_ROWS)
         form.set(f"complaints.{rows - 1}.complainant", "victim")
