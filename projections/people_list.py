@@ -25,9 +25,17 @@ from uuid import UUID
 from domain.people.aggregate import Person
 from domain.shared.errors import InvalidValue
 from domain.shared.personal import ERASED
-from projections.db import ViewCursor, to_db
+from projections.db import ViewCursor
 from projections.framework import Table, View, registry
-from projections.queries import DEFAULT_LIMIT, MAX_LIMIT, Page, Reader, restriction_filter
+from projections.queries import (
+    DEFAULT_LIMIT,
+    Page,
+    Reader,
+    in_values,
+    like_pattern,
+    paging,
+    restriction_filter,
+)
 from projections.rowcache import BatchRows
 
 PEOPLE = "rm_people"
@@ -138,11 +146,6 @@ class PersonItem:
     birth_year: int | None
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%{escaped}%"
-
-
 def search_terms(q: str) -> list[str]:
     """The words of a search, folded like the names (InvalidValue when too short)."""
     terms = folded(q or "").split()
@@ -159,29 +162,24 @@ def search_people(cur: ViewCursor, reader: Reader, filters: PeopleFilters) -> Pa
     """People of the reader's partnerships whose name holds every word of ``q`` (anywhere,
     ignoring case and accents), by name; erased people never, restricted ones only for the
     roles that may read restricted records."""
-    if filters.offset < 0:
-        raise InvalidValue("offset cannot be negative", rule="invalid_offset", field="offset")
-    if not 1 <= filters.limit <= MAX_LIMIT:
-        raise InvalidValue(f"limit must be 1 to {MAX_LIMIT}", rule="invalid_limit",
-                           field="limit")
+    offset, limit = paging(filters.offset, filters.limit)
     terms = search_terms(filters.q)
     partnerships = reader.partnerships(filters.partnership_id)
     if not partnerships:
-        return Page([], 0, filters.offset, filters.limit, "name")
-    where = f"p.partnership_id IN ({', '.join('?' for _ in partnerships)}) AND NOT p.erased"
-    values: list[Any] = [to_db(p) for p in partnerships]
-    where += restriction_filter(reader, "p.person_id")
+        return Page([], 0, offset, limit, "name")
+    where, values = in_values("p.partnership_id", partnerships)
+    where += " AND NOT p.erased" + restriction_filter(reader, "p.person_id")
     for term in terms:
         where += " AND p.search_text LIKE ? ESCAPE '!'"
-        values.append(_like(term))
+        values.append(like_pattern(term))
     total = int(cur.scalar(f"SELECT count(*) FROM {{{PEOPLE}}} p WHERE {where}", values) or 0)
     rows = cur.execute(
         f"SELECT p.person_id, p.partnership_id, p.kind, p.name, p.birth_year "
         f"FROM {{{PEOPLE}}} p WHERE {where} ORDER BY p.search_text, p.person_id "
         "LIMIT ? OFFSET ?",
-        [*values, filters.limit, filters.offset],
+        [*values, limit, offset],
     ).fetchall()
     items = [PersonItem(person_id=UUID(str(row[0])), partnership_id=row[1], kind=row[2],
                         name=row[3], birth_year=None if row[4] is None else int(row[4]))
              for row in rows]
-    return Page(items, total, filters.offset, filters.limit, "name")
+    return Page(items, total, offset, limit, "name")

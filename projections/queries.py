@@ -81,7 +81,7 @@ def restriction_filter(reader: Reader, id_column: str) -> str:
             f"WHERE rx.record_id = {id_column} AND rx.restricted)")
 
 
-def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+def in_values(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     if not values:
         return "1 = 0", []
     return f"{column} IN ({', '.join('?' for _ in values)})", [to_db(v) for v in values]
@@ -99,7 +99,7 @@ class Page(Generic[T]):
     sort: str
 
 
-def _paging(offset: int, limit: int) -> tuple[int, int]:
+def paging(offset: int, limit: int) -> tuple[int, int]:
     if offset < 0:
         raise InvalidValue("offset cannot be negative", rule="invalid_offset", field="offset")
     if not 1 <= limit <= MAX_LIMIT:
@@ -125,12 +125,13 @@ def _search(cur: ViewCursor, q: str | None, alias: str) -> tuple[str, list[Any]]
     condition, values = text_search_condition(cur.dialect, f"{alias}.search_text", q.strip())
     # A reference typed in part ("00042", "asb-2026-0004") is found on either database.
     return (f" AND (({condition}) OR lower({alias}.reference) LIKE ? ESCAPE '!')",
-            [*values, _reference_pattern(q)])
+            [*values, like_pattern(q.strip().lower())])
 
 
-def _reference_pattern(q: str) -> str:
-    term = q.strip().lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return f"%{term}%"
+def like_pattern(term: str) -> str:
+    """``term`` anywhere, for ``LIKE ? ESCAPE '!'`` (its own wildcards matched literally)."""
+    escaped = term.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return f"%{escaped}%"
 
 
 def _item_values(item_class: type[Any], row: Sequence[Any], **convert: Callable[[Any], Any]
@@ -211,9 +212,9 @@ def case_overdue_sql(today: date) -> tuple[str, list[Any]]:
 
 def list_cases(cur: ViewCursor, reader: Reader, filters: CaseFilters, today: date
                ) -> Page[CaseItem]:
-    offset, limit = _paging(filters.offset, filters.limit)
+    offset, limit = paging(filters.offset, filters.limit)
     partnerships = reader.partnerships(filters.partnership_id)
-    where, values = _in("c.partnership_id", partnerships)
+    where, values = in_values("c.partnership_id", partnerships)
     where += restriction_filter(reader, "c.case_id")
     for column, value in (("status", filters.status), ("lead_agency", filters.agency),
                           ("ward", filters.ward), ("neighbourhood", filters.neighbourhood),
@@ -324,8 +325,8 @@ def plan_overdue_sql(today: date) -> tuple[str, list[Any]]:
 
 def list_plans(cur: ViewCursor, reader: Reader, filters: PlanFilters, today: date
                ) -> Page[PlanItem]:
-    offset, limit = _paging(filters.offset, filters.limit)
-    where, values = _in("p.partnership_id", reader.partnerships(filters.partnership_id))
+    offset, limit = paging(filters.offset, filters.limit)
+    where, values = in_values("p.partnership_id", reader.partnerships(filters.partnership_id))
     if filters.status is not None:
         where += " AND p.status = ?"
         values.append(PlanStatus(filters.status).value)
@@ -469,7 +470,7 @@ def open_recommendations(cur: ViewCursor, review_ids: Sequence[str]
                          ) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
     for start in range(0, len(review_ids), 400):
-        where, values = _in("review_id", review_ids[start:start + 400])
+        where, values = in_values("review_id", review_ids[start:start + 400])
         for row in cur.execute(
             "SELECT review_id, number, to_agency, text, deadline, made_on "
             f"FROM {{rm_review_recommendations}} WHERE status = 'open' AND {where}",
@@ -483,8 +484,8 @@ def open_recommendations(cur: ViewCursor, review_ids: Sequence[str]
 
 def list_reviews(cur: ViewCursor, reader: Reader, filters: ReviewFilters, today: date,
                  calendar: WorkingCalendar, levels: ServiceLevels) -> Page[ReviewItem]:
-    offset, limit = _paging(filters.offset, filters.limit)
-    where, values = _in("v.partnership_id", reader.partnerships(filters.partnership_id))
+    offset, limit = paging(filters.offset, filters.limit)
+    where, values = in_values("v.partnership_id", reader.partnerships(filters.partnership_id))
     if filters.status is not None:
         where += " AND v.status = ?"
         values.append(ReviewStatus(filters.status).value)
