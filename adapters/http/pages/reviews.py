@@ -19,9 +19,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from adapters.http.pages.case_view import PersonName, people_names
-from adapters.http.pages.cases import PeopleSearch, find_people
 from adapters.http.pages.forms import FormState, validated
 from adapters.http.pages.home import find_case
+from adapters.http.pages.people_search import PeopleSearch, find_people
 from adapters.http.pages.plans import (
     list_lag,
 )
