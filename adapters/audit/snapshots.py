@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
 from adapters.persistence.mapper import SubjectErased
@@ -185,8 +186,8 @@ def _page(recorder: Any, table: str, after: tuple[Any, int] | None,
           page_size: int) -> list[tuple[Any, ...]]:
     columns = "originator_id, originator_version, topic, state"
     order = "ORDER BY originator_id, originator_version LIMIT "
-    if hasattr(recorder.datastore, "schema"):  # PostgreSQL
-        datastore = recorder.datastore
+    datastore = recorder.datastore
+    if isinstance(datastore, PostgresDatastore):
         name = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(table))
         where = SQL("WHERE (originator_id, originator_version) > (%s, %s) " if after else "")
         with datastore.get_connection() as conn, conn.cursor() as curs:
@@ -195,7 +196,7 @@ def _page(recorder: Any, table: str, after: tuple[Any, int] | None,
             return [(r["originator_id"], r["originator_version"], r["topic"], r["state"])
                     for r in curs.fetchall()]
     where_text = "WHERE (originator_id, originator_version) > (?, ?) " if after else ""
-    with recorder.datastore.transaction(commit=False) as c:
+    with datastore.transaction(commit=False) as c:
         c.execute(f"SELECT {columns} FROM {table} {where_text}{order}?",
                   (*(after or ()), page_size))
         return [tuple(row) for row in c.fetchall()]
