@@ -3,10 +3,10 @@
 Loading a record from the store means reading its newest snapshot and the events after
 it, decoding them (JSON, AES-GCM) and replaying them. The cache keeps the aggregate as it
 was last loaded or saved, so the next load only asks the store for events *after* that
-version (one indexed query that usually returns nothing) and replays those. Every load
-still reads the store, so several service processes sharing one database stay correct:
-what another process wrote is read and applied; a write from a stale copy still fails
-the store's optimistic concurrency check and is retried (docs/decisions.md, D11).
+version (one indexed query that usually returns nothing) and replays those. Every read
+asks the store, so several service processes sharing one database stay correct: what
+another process wrote is read and applied; a write from a stale copy still fails the
+store's optimistic concurrency check and is retried (docs/decisions.md, D11).
 
 Copy on read, not deep copy: every aggregate in casework changes its state by rebinding
 attributes or by changing a top-level list, dict or set of immutable values, never by
@@ -15,6 +15,11 @@ the top-level containers, which costs microseconds where ``copy.deepcopy`` of a 
 with a thousand incidents costs milliseconds. ``verify=True`` (the test suite turns it
 on) keeps a deep copy of every cached aggregate and checks, on every read, that nothing
 changed it in place: a new aggregate that breaks the rule fails the tests.
+
+A command may use the cached copy without asking the store at all (``get_trusted``): its
+save then carries the versions it read and the store refuses it if any record moved on
+(application/read_set.py, D14). A record found stale that way is distrusted for
+``max_age_seconds``: read from the store, as above, by commands too.
 
 Entries expire after ``max_age_seconds`` from the moment their state was read from the
 store, so decrypted personal data is not held longer than the data-key cache holds the
@@ -71,6 +76,8 @@ class _Entry:
     aggregate: Aggregate
     read_at: float
     deep_copy: Aggregate | None
+    companions: dict[UUID, tuple[Any, ...]] | None = None
+    """Every event of the records read with this one (its restriction of processing)."""
 
 
 class AggregateCache:
@@ -85,12 +92,37 @@ class AggregateCache:
         self.max_age_seconds = max_age_seconds
         self.verify = verify
         self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
+        self._distrusted: OrderedDict[UUID, float] = OrderedDict()
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, aggregate_id: UUID) -> tuple[Aggregate, float] | None:
         """A working copy of the cached aggregate and when its state was read, or None."""
+        entry = self._live_entry(aggregate_id)
+        return None if entry is None else (self._checked_copy(entry), entry.read_at)
+
+    def get_trusted(self, aggregate_id: UUID, companion_ids: Iterable[UUID] = ()
+                    ) -> tuple[Aggregate, dict[UUID, tuple[Any, ...]]] | None:
+        """A working copy and its companions' events, for a command that will not ask the
+        store; None if not cached with all those companions, or distrusted."""
+        with self._lock:
+            distrusted_at = self._distrusted.get(aggregate_id)
+        if distrusted_at is not None:
+            if time.monotonic() - distrusted_at <= self.max_age_seconds:
+                return None
+            with self._lock:
+                self._distrusted.pop(aggregate_id, None)
+        entry = self._live_entry(aggregate_id)
+        if entry is None:
+            return None
+        companions = entry.companions or {}
+        wanted = {c: companions[c] for c in companion_ids if c in companions}
+        if len(wanted) != len(set(companion_ids)):
+            return None
+        return self._checked_copy(entry), wanted
+
+    def _live_entry(self, aggregate_id: UUID) -> _Entry | None:
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(aggregate_id)
@@ -101,13 +133,36 @@ class AggregateCache:
                 return None
             self._entries.move_to_end(aggregate_id)
             self.hits += 1
+        return entry
+
+    def _checked_copy(self, entry: _Entry) -> Aggregate:
         if entry.deep_copy is not None and _comparable_state(
                 entry.aggregate) != _comparable_state(entry.deep_copy):
             raise AggregateMutatedInPlace(
-                f"{type(entry.aggregate).__name__} {aggregate_id} changed while cached: an "
-                "event changed a nested object in place instead of rebinding an attribute "
+                f"{type(entry.aggregate).__name__} {entry.aggregate.id} changed while cached: "
+                "an event changed a nested object in place instead of rebinding an attribute "
                 "(application/aggregate_cache.py)")
-        return working_copy(entry.aggregate), entry.read_at
+        return working_copy(entry.aggregate)
+
+    def set_companions(self, aggregate_id: UUID,
+                       companions: dict[UUID, tuple[Any, ...]]) -> None:
+        """Record the events of the records read together with ``aggregate_id``."""
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+            if entry is not None:
+                entry.companions = dict(companions)
+
+    def distrust(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Forget these aggregates, and make ``get_trusted`` refuse them for a while: a
+        command found its cached copy stale (another process writes them)."""
+        now = time.monotonic()
+        with self._lock:
+            for aggregate_id in aggregate_ids:
+                self._entries.pop(aggregate_id, None)
+                self._distrusted[aggregate_id] = now
+                self._distrusted.move_to_end(aggregate_id)
+            while len(self._distrusted) > self.max_size:
+                self._distrusted.popitem(last=False)
 
     def put(self, aggregate: Aggregate, read_at: float | None = None) -> None:
         """Cache ``aggregate`` as stored; ``read_at`` is when its state was read from the
@@ -119,6 +174,9 @@ class AggregateCache:
             current = self._entries.get(aggregate.id)
             if current is not None and current.aggregate.version > frozen.version:
                 return  # a newer version was cached meanwhile by another thread
+            if current is not None:
+                # Still what was read with it; a save that relies on them checks them.
+                entry.companions = current.companions
             self._entries[aggregate.id] = entry
             self._entries.move_to_end(aggregate.id)
             while len(self._entries) > self.max_size:
@@ -134,6 +192,7 @@ class AggregateCache:
         with self._lock:
             if aggregate_ids is None:
                 self._entries.clear()
+                self._distrusted.clear()
                 return
             for aggregate_id in aggregate_ids:
                 self._entries.pop(aggregate_id, None)
@@ -186,8 +245,11 @@ class CachingRepository(Repository[UUID]):
         cached = self.aggregate_cache.get(aggregate_id)
         select_after = getattr(recorder, "select_events_after", None)
         if cached is None or select_after is None:
-            return self.get(aggregate_id), {
-                other: list(self.event_store.get(other)) for other in others}
+            aggregate = self.get(aggregate_id)
+            read = {other: list(self.event_store.get(other)) for other in others}
+            self.aggregate_cache.set_companions(
+                aggregate_id, {other: tuple(e) for other, e in read.items()})
+            return aggregate, read
         aggregate, read_at = cached
         events: dict[UUID, list[DomainEventProtocol[UUID]]] = {
             aggregate_id: [], **{other: [] for other in others}}
@@ -204,7 +266,20 @@ class CachingRepository(Repository[UUID]):
                 raise AggregateNotFoundError(aggregate_id)
             aggregate = updated
             self.aggregate_cache.put(aggregate, read_at)
+        self.aggregate_cache.set_companions(
+            aggregate_id, {other: tuple(e) for other, e in events.items()})
         return aggregate, events
+
+    def get_trusted(self, aggregate_id: UUID, others: Sequence[UUID] = ()
+                    ) -> tuple[Any, dict[UUID, list[DomainEventProtocol[UUID]]]] | None:
+        """The cached aggregate and its companions' events as last read, without asking
+        the store (None if not cached with them): only for a command whose save checks
+        the versions it read (application/read_set.py)."""
+        found = self.aggregate_cache.get_trusted(aggregate_id, others)
+        if found is None:
+            return None
+        aggregate, companions = found
+        return aggregate, {other: list(events) for other, events in companions.items()}
 
     def remember_saved(self, aggregates: Iterable[Any]) -> None:
         """Cache aggregates just written: their state is exactly what was stored."""

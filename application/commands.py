@@ -10,6 +10,9 @@ Every write goes through :class:`CommandRunner`:
 - Within one process, commands on the same record (or drawing on the same reference
   counter) take turns instead of colliding: a striped lock per record id. Writers in other
   processes still collide and are retried; the lock only spares this process the retries.
+- A first attempt may decide on this process's cached copies without asking the store:
+  the save carries the version of every record the command read, and the store refuses
+  it if any has moved on (application/read_set.py). The retry then reads the store.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from application import read_set
 from application.context import current_context
 from application.errors import IdempotencyKeyReused, StaleVersion, TooManyConflicts
 from application.ports import IdempotencyClaim, IdempotencyRecord
+from application.read_set import ReadSet
 from application.store import CaseworkStore
 
 A = TypeVar("A", bound=Aggregate)
@@ -96,15 +101,17 @@ class CommandRunner:
         replay = self._replayed(idempotency)
         if replay is not None:
             return replay
+        stale_copy = False
         for attempt in range(self.max_attempts):
-            if attempt:
+            if attempt and not stale_copy:
                 self._back_off(attempt)
-            with self._turn(contended):
+            with self._turn(contended), read_set.collecting(trusting=attempt == 0) as reads:
                 aggregates = build()
                 try:
-                    return self._save(aggregates, idempotency)
+                    return self._save(aggregates, idempotency, reads)
                 except IntegrityError:
                     self.collisions += 1
+                    stale_copy = self._distrust(reads)
             replay = self._replayed(idempotency)
             if replay is not None:
                 return replay
@@ -124,18 +131,25 @@ class CommandRunner:
         replay = self._replayed(idempotency)
         if replay is not None:
             return replay
+        stale_copy = False
         for attempt in range(self.max_attempts):
-            if attempt:
+            if attempt and not stale_copy:
                 self._back_off(attempt)
-            with self._turn(aggregate_id):
+            with self._turn(aggregate_id), read_set.collecting(trusting=attempt == 0) as reads:
                 aggregate = load(aggregate_id)
                 if expected_version is not None and aggregate.version != expected_version:
-                    raise StaleVersion(expected=expected_version, current=aggregate.version)
+                    if reads.trusted:  # the cached copy may be behind: ask the store
+                        reads.restart(trusting=False)
+                        aggregate = load(aggregate_id)
+                    if aggregate.version != expected_version:
+                        raise StaleVersion(expected=expected_version,
+                                           current=aggregate.version)
                 others = command(aggregate) or ()
                 try:
-                    return self._save([aggregate, *others], idempotency)
+                    return self._save([aggregate, *others], idempotency, reads)
                 except IntegrityError:
                     self.collisions += 1
+                    stale_copy = self._distrust(reads)
             replay = self._replayed(idempotency)
             if replay is not None:
                 return replay
@@ -144,11 +158,23 @@ class CommandRunner:
                 raise StaleVersion(expected=expected_version, current=current) from None
         raise TooManyConflicts("the change could not be saved: too many concurrent writes")
 
+    def _distrust(self, reads: ReadSet) -> bool:
+        """After a failed save: were cached copies used unchecked? Then they were probably
+        stale (another process wrote), so read those records from the store for a while."""
+        cache = self.store.aggregate_cache
+        if not reads.trusted or cache is None:
+            return False
+        cache.distrust(reads.trusted)
+        return True
+
     def _save(
-        self, aggregates: Sequence[Aggregate], idempotency: Idempotency | None
+        self, aggregates: Sequence[Aggregate], idempotency: Idempotency | None,
+        reads: ReadSet,
     ) -> CommandOutcome:
         primary = aggregates[0]
         kwargs: dict[str, Any] = {}
+        if reads.versions:
+            kwargs["records_read"] = reads.claim()
         if idempotency is not None:
             kwargs["idempotency"] = IdempotencyClaim(
                 key=idempotency.scoped_key(),

@@ -26,6 +26,14 @@ class IdempotencyClaim:
 
 
 @dataclass(frozen=True)
+class RecordsRead:
+    """The records a command read and the version each was at (0: no events yet). The
+    store refuses the save, as a write conflict, if any of them has a newer event."""
+
+    versions: tuple[tuple[UUID, int], ...]
+
+
+@dataclass(frozen=True)
 class IdempotencyRecord:
     key: str
     fingerprint: str

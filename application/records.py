@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from application import access
+from application import access, read_set
 from application.aggregate_cache import CachingRepository
 from application.errors import NotFound
 from application.protection_service import restriction_guard
@@ -42,11 +42,9 @@ class RecordLoader:
         restriction_events: list[Any] | None = None
         try:
             if version is None and isinstance(repository, CachingRepository):
-                # The record's new events and its restriction's in one query.
                 restriction_id = guard.restriction_id(record_id)
-                record, companions = repository.get_with_events_of(
-                    record_id, [restriction_id])
-                restriction_events = companions[restriction_id]
+                record, restriction_events = self._latest(repository, record_id,
+                                                          restriction_id)
             else:
                 record = repository.get(record_id, version=version)
         except AggregateNotFoundError:
@@ -58,6 +56,25 @@ class RecordLoader:
         # role but the named readers; every read of a restricted record is logged).
         guard.check(record, label, record_id, restriction_events=restriction_events)
         return record
+
+    @staticmethod
+    def _latest(repository: CachingRepository, record_id: UUID, restriction_id: UUID
+                ) -> tuple[Any, list[Any]]:
+        """The record's latest version and its restriction's events: in a command, the
+        cached copy as it is (the save checks both versions: application/read_set.py);
+        otherwise the record's new events and its restriction's, in one query."""
+        reads = read_set.trusting()
+        found = None if reads is None else repository.get_trusted(record_id, [restriction_id])
+        trusted = found is not None
+        if found is None:
+            found = repository.get_with_events_of(record_id, [restriction_id])
+        record, companions = found
+        restriction_events = companions[restriction_id]
+        reads = read_set.current()
+        if reads is not None:
+            reads.note(record_id, record.version, trusted=trusted)
+            reads.note(restriction_id, len(restriction_events), trusted=trusted)
+        return record, restriction_events
 
     def load_as_at(self, kind: type[T], label: str, record_id: UUID, *,
                    version: int | None, as_at: datetime | None) -> T:
@@ -79,10 +96,21 @@ def reference_counter_id(prefix: str) -> UUID:
 def next_reference(store: CaseworkStore, prefix: str) -> tuple[ReferenceCounter, str]:
     year = clock.now().year
     counter_id = ReferenceCounter.create_id(prefix, year)
-    try:
-        counter: ReferenceCounter = store.repository.get(counter_id)
-    except AggregateNotFoundError:
-        counter = ReferenceCounter(prefix=prefix, year=year)
+    repository = store.repository
+    # The counter is saved with the new record, so a stale copy fails that save.
+    reads = read_set.trusting()
+    found = (repository.get_trusted(counter_id)
+             if reads is not None and isinstance(repository, CachingRepository) else None)
+    counter: ReferenceCounter
+    if found is not None:
+        counter = found[0]
+        assert reads is not None
+        reads.note(counter_id, counter.version, trusted=True)
+    else:
+        try:
+            counter = repository.get(counter_id)
+        except AggregateNotFoundError:
+            counter = ReferenceCounter(prefix=prefix, year=year)
     return counter, counter.next_reference()
 
 

@@ -35,7 +35,7 @@ from adapters.persistence.keyring import (
 )
 from adapters.persistence.mapper import ProtectedMapper
 from adapters.persistence.records import AuditedStoredEvent
-from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord
+from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord, RecordsRead
 
 Cursor = Any  # psycopg.Cursor[DictRow]
 
@@ -54,7 +54,7 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
         self.call_record_events = SQL(
             "SELECT {}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::bytea[], "
             "%s::timestamptz[], %s::text[], %s::bytea[], %s::text[], %s::text, %s::text, "
-            "%s::uuid, %s::bigint) AS ids"
+            "%s::uuid, %s::bigint, %s::uuid[], %s::bigint[]) AS ids"
         ).format(self.record_events_function)
         # One index range scan per record (UNION ALL): a join with unnest() over arrays
         # may get a generic plan that scans the whole table.
@@ -99,11 +99,14 @@ class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
            an ``IntegrityError`` the command runner retries);
         2. the library's ``EXCLUSIVE`` lock on the events table (notification ids commit
            in order) and its ``NOTIFY`` for listening projections;
-        3. the events (a version conflict is a unique violation: ``IntegrityError``);
-        4. one audit row per event, chained exactly as ``audit_chain.event_hash`` and
+        3. the records the command read must still be at the versions it read them at
+           (application/read_set.py): if one has a newer event, the save is refused as
+           a unique violation, like any write conflict;
+        4. the events (a version conflict is a unique violation: ``IntegrityError``);
+        5. one audit row per event, chained exactly as ``audit_chain.event_hash`` and
            ``chain_hash`` do in Python (``casework audit verify`` recomputes them there);
            the SHA-256 of each event's state is computed by the caller;
-        5. the idempotency record, if the command carried a key.
+        6. the idempotency record, if the command carried a key.
         """
         body = SQL("""
 DECLARE
@@ -122,6 +125,13 @@ BEGIN
     PERFORM set_config('lock_timeout', '{lock_timeout}s', true);
     LOCK TABLE {events} IN EXCLUSIVE MODE;
     NOTIFY {channel};
+    IF cardinality(read_ids) > 0 AND EXISTS (
+        SELECT 1 FROM unnest(read_ids, read_versions) AS was(id, version)
+        JOIN {events} AS e ON e.originator_id = was.id AND e.originator_version > was.version
+    ) THEN
+        RAISE EXCEPTION 'a record this change was decided on has changed since it was read'
+            USING ERRCODE = 'unique_violation';
+    END IF;
     SELECT a.chain_hash INTO chain FROM {audit} AS a ORDER BY a.notification_id DESC LIMIT 1;
     chain := coalesce(chain, {genesis});
     FOR r IN
@@ -172,12 +182,13 @@ END
             "CREATE OR REPLACE FUNCTION {function}(ids uuid[], versions bigint[], "
             "topics text[], states bytea[], state_digests bytea[], recorded timestamptz[], "
             "key_subjects text[], key_wrapped bytea[], key_created text[], claim_key text, "
-            "claim_fingerprint text, claim_aggregate uuid, claim_version bigint) "
+            "claim_fingerprint text, claim_aggregate uuid, claim_version bigint, "
+            "read_ids uuid[], read_versions bigint[]) "
             "RETURNS bigint[] LANGUAGE plpgsql AS {body}"
         ).format(function=self.record_events_function, body=Literal(body)).as_string(None)
         signature = self.record_events_function.as_string(None) + (
             "(uuid[],bigint[],text[],bytea[],bytea[],timestamptz[],text[],bytea[],text[],"
-            "text,text,uuid,bigint)")
+            "text,text,uuid,bigint,uuid[],bigint[])")
         # Replaced only when its text changed (an upgrade), so a service user that does not
         # own the function can still start.
         return SQL(
@@ -212,6 +223,8 @@ END
         keys = [key.row() for key in new_subject_keys(stored_events)]
         claim = kwargs.get("idempotency")
         claim = claim if isinstance(claim, IdempotencyClaim) else None
+        reads = kwargs.get("records_read")
+        read_versions = reads.versions if isinstance(reads, RecordsRead) else ()
         params = (
             [_as_uuid(e.originator_id) for e in stored_events],
             [e.originator_version for e in stored_events],
@@ -222,11 +235,13 @@ END
             [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
             claim and claim.key, claim and claim.fingerprint,
             claim and claim.aggregate_id, claim and claim.version,
+            [record_id for record_id, _ in read_versions],
+            [version for _, version in read_versions],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            # Not prepared: a prepared statement costs a round trip of its own the first time
-            # on each connection, and the function's plans are cached by PL/pgSQL anyway.
-            curs.execute(self.call_record_events, params, prepare=False, binary=True)
+            # Prepared: parsing the call each time cost more than the extra round trip a
+            # connection pays once to prepare it.
+            curs.execute(self.call_record_events, params, prepare=True, binary=True)
             row = curs.fetchone()
         assert row is not None
         return list(row["ids"])

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing import sqlite as es_sqlite
-from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, StoredEvent, Transcoder
 
 from adapters.persistence.audit_chain import GENESIS, ChainRow, chain_hash, event_hash
 from adapters.persistence.keyring import (
@@ -22,7 +22,7 @@ from adapters.persistence.keyring import (
 )
 from adapters.persistence.mapper import ProtectedMapper
 from adapters.persistence.records import AuditedStoredEvent, sortable_utc
-from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord
+from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord, RecordsRead
 
 
 class CaseworkSQLiteRecorder(es_sqlite.SQLiteApplicationRecorder):
@@ -77,6 +77,9 @@ class CaseworkSQLiteRecorder(es_sqlite.SQLiteApplicationRecorder):
             )
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         assert notification_ids is not None
+        reads = kwargs.get("records_read")
+        if isinstance(reads, RecordsRead) and notification_ids:
+            self._check_records_read(c, reads, min(notification_ids))
         self._insert_audit_rows(c, stored_events, notification_ids)
         claim = kwargs.get("idempotency")
         if isinstance(claim, IdempotencyClaim) and notification_ids:
@@ -92,6 +95,22 @@ class CaseworkSQLiteRecorder(es_sqlite.SQLiteApplicationRecorder):
                 ),
             )
         return notification_ids
+
+    def _check_records_read(self, c: es_sqlite.SQLiteCursor, reads: RecordsRead,
+                            first_new_id: int) -> None:
+        """Refuse the save if a record the command read has an event newer than the
+        version it read, written before this save (application/read_set.py). Checked
+        after the insert, which took the write lock: a read first would begin a read
+        snapshot that another writer could make stale."""
+        for record_id, version in reads.versions:
+            c.execute(
+                f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? "
+                "AND originator_version>? AND rowid<? LIMIT 1",
+                (_id_text(record_id), version, first_new_id),
+            )
+            if c.fetchone() is not None:
+                raise IntegrityError(
+                    "a record this change was decided on has changed since it was read")
 
     def _insert_audit_rows(
         self,
