@@ -34,10 +34,20 @@ from adapters.persistence.keyring import (
     recording_new_keys,
 )
 from adapters.persistence.mapper import ProtectedMapper
+from adapters.persistence.pg_arrays import (
+    BigintArray,
+    ByteaArray,
+    TextArray,
+    TimestamptzArray,
+    UuidArray,
+    register_typed_arrays,
+)
 from adapters.persistence.records import AuditedStoredEvent
 from application.ports import EventAuditEntry, IdempotencyClaim, IdempotencyRecord, RecordsRead
 
 Cursor = Any  # psycopg.Cursor[DictRow]
+
+register_typed_arrays()
 
 
 class CaseworkPostgresRecorder(es_postgres.PostgresApplicationRecorder):
@@ -125,13 +135,15 @@ BEGIN
     PERFORM set_config('lock_timeout', '{lock_timeout}s', true);
     LOCK TABLE {events} IN EXCLUSIVE MODE;
     NOTIFY {channel};
-    IF cardinality(read_ids) > 0 AND EXISTS (
-        SELECT 1 FROM unnest(read_ids, read_versions) AS was(id, version)
-        JOIN {events} AS e ON e.originator_id = was.id AND e.originator_version > was.version
-    ) THEN
-        RAISE EXCEPTION 'a record this change was decided on has changed since it was read'
-            USING ERRCODE = 'unique_violation';
-    END IF;
+    -- One index probe per record read: a join with unnest() got a generic plan that
+    -- scanned the table (0.2 ms).
+    FOR i IN 1 .. coalesce(cardinality(read_ids), 0) LOOP
+        IF EXISTS (SELECT 1 FROM {events} AS e WHERE e.originator_id = read_ids[i]
+                   AND e.originator_version > read_versions[i]) THEN
+            RAISE EXCEPTION 'a record this change was decided on has changed since it was read'
+                USING ERRCODE = 'unique_violation';
+        END IF;
+    END LOOP;
     SELECT a.chain_hash INTO chain FROM {audit} AS a ORDER BY a.notification_id DESC LIMIT 1;
     chain := coalesce(chain, {genesis});
     FOR r IN
@@ -226,17 +238,18 @@ END
         reads = kwargs.get("records_read")
         read_versions = reads.versions if isinstance(reads, RecordsRead) else ()
         params = (
-            [_as_uuid(e.originator_id) for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-            [hashlib.sha256(e.state).digest() for e in stored_events],
-            [_timestamp_of(e) for e in stored_events],
-            [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+            UuidArray(_as_uuid(e.originator_id) for e in stored_events),
+            BigintArray(e.originator_version for e in stored_events),
+            TextArray(e.topic for e in stored_events),
+            ByteaArray(e.state for e in stored_events),
+            ByteaArray(hashlib.sha256(e.state).digest() for e in stored_events),
+            TimestamptzArray(_timestamp_of(e) for e in stored_events),
+            TextArray(k[0] for k in keys), ByteaArray(k[1] for k in keys),
+            TextArray(k[2] for k in keys),
             claim and claim.key, claim and claim.fingerprint,
             claim and claim.aggregate_id, claim and claim.version,
-            [record_id for record_id, _ in read_versions],
-            [version for _, version in read_versions],
+            UuidArray(record_id for record_id, _ in read_versions),
+            BigintArray(version for _, version in read_versions),
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             # Prepared: parsing the call each time cost more than the extra round trip a
