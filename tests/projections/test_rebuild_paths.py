@@ -1,6 +1,6 @@
 """The fast paths of a build on both stores: catch-up batches, one transaction per batch
 for every view at a position, and the row cache's bulk reads and writes (JSON rows on
-PostgreSQL, ``VALUES`` lists on SQLite). Each must leave exactly what the plain path does.
+PostgreSQL, ``executemany`` on SQLite). Each must leave exactly what the plain path does.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_row_cache_writes_and_reads_back_every_kind_of_value(
     host = make_host([OddView()])
     host.prepare()
     rows = odd_rows()
-    if with_nan:  # not JSON: PostgreSQL falls back to VALUES lists
+    if with_nan:  # not JSON: PostgreSQL falls back to row-by-row upserts
         rows.append({"k": "nan", "n": 1, "r": math.inf, "b": True, "t": "t", "j": None,
                      "g": "z"})
     with host.db.transaction(write=True) as raw:
