@@ -124,7 +124,8 @@ DECLARE
     chain text;
     previous text;
     this_event text;
-    latest jsonb := '{{}}';
+    last_id uuid;
+    last_hash text;
     new_ids bigint[] := '{{}}';
     r record;
 BEGIN
@@ -156,7 +157,10 @@ BEGIN
           ON w.id = i.originator_id AND w.version = i.originator_version
         ORDER BY i.notification_id
     LOOP
-        previous := latest ->> r.originator_id::text;
+        -- The previous event of the record: the last one chained if it was the record's
+        -- (a record's events are sent together), else its audit row (written earlier in
+        -- this transaction, if it was in this save).
+        previous := CASE WHEN r.originator_id = last_id THEN last_hash END;
         IF previous IS NULL AND r.originator_version > 1 THEN
             SELECT a.event_hash INTO previous FROM {audit} AS a
             WHERE a.originator_id = r.originator_id
@@ -167,7 +171,8 @@ BEGIN
             || r.originator_version::text || sep || r.topic || sep, 'UTF8') || r.digest), 'hex');
         chain := encode(sha256(convert_to(
             chain || sep || r.notification_id::text || sep || this_event, 'UTF8')), 'hex');
-        latest := latest || jsonb_build_object(r.originator_id::text, this_event);
+        last_id := r.originator_id;
+        last_hash := this_event;
         INSERT INTO {audit} (notification_id, originator_id, originator_version, recorded_at,
                              event_hash, chain_hash)
         VALUES (r.notification_id, r.originator_id, r.originator_version, r.recorded_at,
