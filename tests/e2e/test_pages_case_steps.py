@@ -534,3 +534,78 @@ def test_the_new_forms_check_csrf_and_write_once(client: TestClient, container: 
     second = client.post(path, data=typed, follow_redirects=False)
     assert first.status_code == second.status_code == 303
     assert len(case_json(client, auth, world)["victim_contacts"]) == 1
+
+
+# -- a form about an item someone else took away meanwhile ------------------------------
+
+def someone_else_removes_the_victim(container: Container, world: World) -> None:
+    with acting_as(RequestContext(actor=SOMEONE_ELSE)):
+        container.services["cases"].remove_party(
+            world.case_id, person_id=world.victim_id, role="victim",
+            reason="Added to the wrong case.")
+
+
+def conflict_box(page: str) -> str:
+    found = re.search(r'<div class="conflict" role="alert".*?</ol>\s*</div>', page, re.S)
+    assert found is not None, page
+    return found.group(0)
+
+
+def test_a_form_about_a_person_removed_meanwhile_is_a_conflict_that_writes_nothing(
+        client: TestClient, container: Container, auth: TokenFactory, world: World) -> None:
+    sign_in(client, container)
+    path = f"{world.path}/parties/{world.victim_id}/victim/change"
+    form = client.get(path).text
+    someone_else_removes_the_victim(container, world)
+    before = case_json(client, auth, world)
+    assert before["version"] == world.version + 1
+
+    response = submit(client, path, {"consent_to_share": "no"}, form)
+    assert response.status_code == 409, response.text
+    page = response.text
+    box = conflict_box(page)
+    assert 'aria-labelledby="conflict-title"' in box
+    assert "data-focus" in box
+    assert "Someone else changed this case while you were editing" in box
+    assert (f"since version {world.version} "
+            f"(the case is now at version {world.version + 1})") in box
+    assert "The person this form was about is no longer on the case" in box
+    assert "Housing Officer Lee" in box  # who changed it
+    assert "Parties: removed" in box
+    assert "<dt>Person</dt><dd>Margaret Example</dd>" in box  # who was removed, by name
+    assert f'href="{world.path}#parties"' in page  # the way back to the case
+    assert 'name="consent_to_share"' not in page  # no form left to send
+    assert case_json(client, auth, world) == before
+
+
+def test_a_form_about_a_person_never_on_the_case_is_still_not_found(
+        client: TestClient, container: Container, auth: TokenFactory, world: World) -> None:
+    sign_in(client, container)
+    form = client.get(f"{world.path}/parties/{world.victim_id}/victim/change").text
+    someone_else_removes_the_victim(container, world)
+    before = case_json(client, auth, world)
+    # Read at an older version, but the person was never on the case in that role.
+    for made_up in (f"parties/{UUID(int=3)}/victim/change",
+                    f"parties/{world.victim_id}/witness/change"):
+        response = submit(client, f"{world.path}/{made_up}", {}, form)
+        assert response.status_code == 404, made_up
+        assert "Page not found" in response.text
+    # The removed person with a form at the current version: nothing was taken away since.
+    current = submit(client, f"{world.path}/parties/{world.victim_id}/victim/change",
+                     {"version": str(before["version"])}, form)
+    assert current.status_code == 404
+    assert case_json(client, auth, world) == before
+
+
+def test_a_remove_form_sent_twice_replays_the_first_removal(
+        client: TestClient, container: Container, auth: TokenFactory, world: World) -> None:
+    sign_in(client, container)
+    path = f"{world.path}/parties/{world.victim_id}/victim/remove"
+    form = client.get(path).text
+    first = submit(client, path, {"reason": "Added in error."}, form)
+    assert first.status_code == 303, first.text
+    removed = case_json(client, auth, world)
+    second = submit(client, path, {"reason": "Added in error."}, form)
+    assert second.status_code == 303, second.text  # not "someone else changed this case"
+    assert second.headers["location"] == first.headers["location"]
+    assert case_json(client, auth, world) == removed

@@ -26,6 +26,7 @@ from adapters.http.pages.case_steps import Step
 from adapters.http.pages.case_view import (
     Describer,
     PersonName,
+    TimelineEntry,
     history_entries,
     people_names,
     people_on,
@@ -37,6 +38,7 @@ from adapters.http.pages.forms import (
     expected_version,
     validated,
 )
+from adapters.http.pages.item_gone import page_as_read, render_item_gone, replays_earlier_send
 from adapters.http.pages.people_search import PeopleSearch, find_people
 from adapters.http.pages.rendering import choices, local_input, london, render, when
 from adapters.http.pages.session import PageContext, PageForm, PageRoute
@@ -133,8 +135,9 @@ class CasePage:
 
 
 def _load_page(request: Request, context_actor: Actor, case_id: UUID,
-               params: dict[str, Any] | None = None) -> CasePage:
-    case = _cases(request).get(case_id)
+               params: dict[str, Any] | None = None, *, version: int | None = None
+               ) -> CasePage:
+    case = _cases(request).get(case_id, version=version)
     page = CasePage(request, context_actor, case, params or {})
     page.names = people_names(page.people, people_on(case))
     return page
@@ -466,7 +469,10 @@ def _step_post(step: Step) -> Callable[..., Response]:
         form = FormState.posted(posted, fields=step.fields, labels=step.labels,
                                 choice_fields=step.choice_fields)
         page = _load_page(request, context.actor, case_id)
-        _step_params(step, request, page)
+        try:
+            _step_params(step, request, page)
+        except NotFound as missing:
+            return _item_gone(step, page, form, missing)
         version = expected_version(form)
         if version is None:
             form.add_error(None, "The form did not say which version of the case it was "
@@ -514,19 +520,45 @@ def _conflict(step: Step, stale_page: CasePage, form: FormState,
     request = stale_page.request
     page = _load_page(request, stale_page.actor, stale_page.case.id, stale_page.params)
     _add_names(page, form)
-    container = _container(request)
-    entries = history_entries(container.store, page.case.id, after_version=stale.expected,
-                              up_to_version=page.case.version)
-    container.record_read(request, AccessAction.HISTORY, "case", page.case.id,
-                          people_on(page.case))
-    describer = _describer(request, page.names)
-    conflict = {
-        "expected": stale.expected,
-        "current": page.case.version,
-        "entries": [timeline_entry(entry, describer) for entry in reversed(entries)],
-    }
+    conflict = {"expected": stale.expected, "current": page.case.version,
+                "entries": _changes_since(page, stale.expected)}
     form.set("version", page.case.version)
     return _render_step(step, page, form, status=409, conflict=conflict)
+
+
+def _changes_since(page: CasePage, version: int) -> list[TimelineEntry]:
+    """The case's changes after ``version``, with the page's names for people (a history
+    read of everyone named, so access-logged)."""
+    request, container = page.request, _container(page.request)
+    entries = history_entries(container.store, page.case.id, after_version=version,
+                              up_to_version=page.case.version)
+    container.record_read(request, AccessAction.HISTORY, "case", page.case.id,
+                          list(page.names))
+    describer = _describer(request, page.names)
+    return [timeline_entry(entry, describer) for entry in reversed(entries)]
+
+
+def _item_gone(step: Step, page: CasePage, form: FormState, missing: NotFound) -> Response:
+    """The step's item is not on the case now: the conflict page if it was there at the
+    form's version, else the 404 it is (the rule: ``item_gone.py``)."""
+    def resolved_at(version: int) -> CasePage:
+        then = _load_page(page.request, page.actor, page.case.id, version=version)
+        _step_params(step, page.request, then)
+        return then
+
+    as_read = page_as_read(expected_version(form), page.case.version, resolved_at)
+    if as_read is None:
+        raise missing
+    if replays_earlier_send(lambda: step.submit(as_read, form, {
+            "expected_version": as_read.case.version,
+            "idempotency": form.idempotency(page.request.url.path)})):
+        return _redirect_with_flash(case_path(page.case.id, step.anchor), step.name)
+    page.names = {**as_read.names, **page.names}  # the person taken off the case, by name
+    return render_item_gone(
+        page.request, noun="case", reference=page.case.reference,
+        record_path=case_path(page.case.id, step.anchor), heading=step.title,
+        missing=missing, expected=as_read.case.version, current=page.case.version,
+        entries=_changes_since(page, as_read.case.version))
 
 
 for _step in STEPS:

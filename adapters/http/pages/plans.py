@@ -124,6 +124,8 @@ PLANS = RecordKind(
     kind="plan", noun="plan", base_path="/plans", api_path="/api/plans",
     view_action=AccessAction.VIEW_PLAN,
     load=lambda request, plan_id: plans_service(request).get(plan_id),
+    load_version=lambda request, plan_id, version: plans_service(request).get(
+        plan_id, version=version),
     people_of=lambda plan: (), state_view=plan_state, titles=PLAN_TITLES,
     names=lambda request, plan: {},
     event_notes={"SentBack": ("reason",), "Reopened": ("reason",), "Closed": ("notes",)},

@@ -34,6 +34,7 @@ from adapters.http.pages.case_view import (
     timeline_entry,
 )
 from adapters.http.pages.forms import FormState, expected_version
+from adapters.http.pages.item_gone import page_as_read, render_item_gone, replays_earlier_send
 from adapters.http.pages.rendering import label, render
 from adapters.http.pages.session import PageContext, PageForm
 from adapters.http.presenters import today_in_london
@@ -81,6 +82,9 @@ class RecordKind:
     event_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Event type -> fields of the event shown as they are (a reason the state does not
     keep, such as why a plan was sent back)."""
+    load_version: Callable[[Request, UUID, int], Any] | None = None
+    """The record as it was at a version, as ``load`` (for a form about an item taken away
+    since it was read: ``item_gone.py``)."""
 
     def path(self, record_id: UUID | str, anchor: str = "") -> str:
         return f"{self.base_path}/{record_id}" + (f"#{anchor}" if anchor else "")
@@ -307,20 +311,67 @@ def _render_step(step: RecordStep, page: RecordPage, form: FormState, options: O
     }, status_code=status)
 
 
+def _changes_since(page: RecordPage, version: int) -> list[TimelineEntry]:
+    """The record's changes after ``version`` (a history read, so access-logged)."""
+    request, kind = page.request, page.kind
+    entries = kind_timeline(request, kind, page.record, after_version=version,
+                            up_to_version=page.record.version)
+    container_of(request).record_read(request, AccessAction.HISTORY, kind.kind,
+                                      page.record.id, list(kind.people_of(page.record)))
+    return entries
+
+
 def _conflict(step: RecordStep, stale_page: RecordPage, form: FormState,
               stale: StaleVersion, options: Options) -> Response:
     """What changed since the form was read; the input kept; the version moved on."""
     request, kind = stale_page.request, stale_page.kind
     page = RecordPage(request, stale_page.actor, kind, kind.load(request, stale_page.record.id))
     if step.resolve is not None:
-        step.resolve(page)
-    entries = kind_timeline(request, kind, page.record, after_version=stale.expected,
-                            up_to_version=page.record.version)
-    container_of(request).record_read(request, AccessAction.HISTORY, kind.kind,
-                                      page.record.id, list(kind.people_of(page.record)))
+        try:
+            step.resolve(page)
+        except NotFound as missing:  # taken away since this request resolved it
+            return _render_item_gone(step, page, missing, heading=step.heading(stale_page),
+                                     since=stale.expected)
+    entries = _changes_since(page, stale.expected)
     form.set("version", page.record.version)
     return _render_step(step, page, form, options, status=409, conflict={
         "expected": stale.expected, "current": page.record.version, "entries": entries})
+
+
+def _item_gone(step: RecordStep, page: RecordPage, form: FormState,
+               missing: NotFound) -> Response:
+    """The step's item is not on the record now: the conflict page if it was there at the
+    form's version, else the 404 it is (the rule: ``item_gone.py``)."""
+    load_version, resolve = page.kind.load_version, step.resolve
+    if load_version is None or resolve is None:
+        raise missing
+
+    def resolved_at(version: int) -> RecordPage:
+        then = RecordPage(page.request, page.actor, page.kind,
+                          load_version(page.request, page.record.id, version))
+        resolve(then)
+        return then
+
+    as_read = page_as_read(expected_version(form), page.record.version, resolved_at)
+    if as_read is None:
+        raise missing
+    if replays_earlier_send(lambda: step.submit(as_read, form, {
+            "expected_version": as_read.record.version,
+            "idempotency": form.idempotency(page.request.url.path)})):
+        return redirect_with_flash(page.kind.path(page.record.id, step.anchor),
+                                   f"{page.kind.kind}:{step.name}")
+    return _render_item_gone(step, page, missing, heading=step.heading(as_read),
+                             since=as_read.record.version)
+
+
+def _render_item_gone(step: RecordStep, page: RecordPage, missing: NotFound, *,
+                      heading: str, since: int) -> Response:
+    kind = page.kind
+    return render_item_gone(
+        page.request, noun=kind.noun, reference=page.record.reference,
+        record_path=kind.path(page.record.id, step.anchor), heading=heading,
+        missing=missing, expected=since, current=page.record.version,
+        entries=_changes_since(page, since))
 
 
 def _step_form(kind: RecordKind, step: RecordStep, options: Options
@@ -345,7 +396,10 @@ def _step_post(kind: RecordKind, step: RecordStep, options: Options
         form = step.posted(posted)
         page = load_page(kind, request, context.actor, record_id)
         if step.resolve is not None:
-            step.resolve(page)
+            try:
+                step.resolve(page)
+            except NotFound as missing:
+                return _item_gone(step, page, form, missing)
         version = expected_version(form)
         if version is None:
             form.add_error(None, f"The form did not say which version of the {kind.noun} "

@@ -155,6 +155,8 @@ REVIEWS = RecordKind(
     kind="case-review", noun="case review", base_path="/case-reviews",
     api_path="/api/case-reviews", view_action=AccessAction.VIEW_CASE_REVIEW,
     load=lambda request, review_id: reviews_service(request).get(review_id),
+    load_version=lambda request, review_id, version: reviews_service(request).get(
+        review_id, version=version),
     people_of=people_of, state_view=review_state, titles=REVIEW_TITLES, names=review_names,
 )
 
