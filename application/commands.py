@@ -101,17 +101,20 @@ class CommandRunner:
         replay = self._replayed(idempotency)
         if replay is not None:
             return replay
-        stale_copy = False
+        trusted_attempt_failed = False
         for attempt in range(self.max_attempts):
-            if attempt and not stale_copy:
+            if attempt and not trusted_attempt_failed:
                 self._back_off(attempt)
             with self._turn(contended), read_set.collecting(trusting=attempt == 0) as reads:
-                aggregates = build()
                 try:
-                    return self._save(aggregates, idempotency, reads)
+                    return self._save(build(), idempotency, reads)
                 except IntegrityError:
                     self.collisions += 1
-                    stale_copy = self._distrust(reads)
+                    trusted_attempt_failed = self._distrust(reads)
+                except Exception:
+                    if not reads.trusted:
+                        raise
+                    trusted_attempt_failed = True  # judge the refusal on the store's state
             replay = self._replayed(idempotency)
             if replay is not None:
                 return replay
@@ -127,33 +130,38 @@ class CommandRunner:
         idempotency: Idempotency | None = None,
     ) -> CommandOutcome:
         """Load, check the version, run ``command`` (which may return other aggregates
-        it changed, saved in the same transaction), save; retry on a collision."""
+        it changed, saved in the same transaction), save; retry on a collision.
+
+        A first attempt decided on cached copies (application/read_set.py) that fails for
+        any reason is tried again on state read from the store: the refusal, the version
+        check or the conflict may have come from a copy another process made stale."""
         replay = self._replayed(idempotency)
         if replay is not None:
             return replay
-        stale_copy = False
+        trusted_attempt_failed = False
         for attempt in range(self.max_attempts):
-            if attempt and not stale_copy:
+            if attempt and not trusted_attempt_failed:
                 self._back_off(attempt)
             with self._turn(aggregate_id), read_set.collecting(trusting=attempt == 0) as reads:
-                aggregate = load(aggregate_id)
-                if expected_version is not None and aggregate.version != expected_version:
-                    if reads.trusted:  # the cached copy may be behind: ask the store
-                        reads.restart(trusting=False)
-                        aggregate = load(aggregate_id)
-                    if aggregate.version != expected_version:
+                try:
+                    aggregate = load(aggregate_id)
+                    if expected_version is not None and aggregate.version != expected_version:
                         raise StaleVersion(expected=expected_version,
                                            current=aggregate.version)
-                others = command(aggregate) or ()
-                try:
+                    others = command(aggregate) or ()
                     return self._save([aggregate, *others], idempotency, reads)
                 except IntegrityError:
                     self.collisions += 1
-                    stale_copy = self._distrust(reads)
+                    trusted_attempt_failed = self._distrust(reads)
+                except Exception:
+                    if not reads.trusted:
+                        raise
+                    trusted_attempt_failed = True
+                    continue
             replay = self._replayed(idempotency)
             if replay is not None:
                 return replay
-            if expected_version is not None:
+            if expected_version is not None and not trusted_attempt_failed:
                 current = load(aggregate_id).version
                 raise StaleVersion(expected=expected_version, current=current) from None
         raise TooManyConflicts("the change could not be saved: too many concurrent writes")

@@ -15,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from application import access, read_set
 from application.aggregate_cache import CachingRepository
 from application.errors import NotFound
-from application.protection_service import restriction_guard
+from application.protection_service import restriction_from, restriction_guard
 from application.rules import LocalRules
 from application.store import CaseworkStore
 from domain.cases import AsbCase
@@ -65,6 +65,10 @@ class RecordLoader:
         otherwise the record's new events and its restriction's, in one query."""
         reads = read_set.trusting()
         found = None if reads is None else repository.get_trusted(record_id, [restriction_id])
+        if found is not None and _is_restricted(found[1][restriction_id]):
+            # Reads and refusals of restricted records are access-logged: decide those on
+            # the store's state, never on a copy that may be stale.
+            found = None
         trusted = found is not None
         if found is None:
             found = repository.get_with_events_of(record_id, [restriction_id])
@@ -86,6 +90,11 @@ class RecordLoader:
                 raise NotFound(label, f"{record_id} as at {as_at.isoformat()}")
             version = version_then if version is None else min(version, version_then)
         return self.load(kind, label, record_id, version=version)
+
+
+def _is_restricted(restriction_events: list[Any]) -> bool:
+    restriction = restriction_from(restriction_events)
+    return restriction is not None and restriction.is_restricted
 
 
 def reference_counter_id(prefix: str) -> UUID:

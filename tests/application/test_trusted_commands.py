@@ -11,13 +11,16 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.bootstrap import Container, bootstrap
+from application.access_log import AccessQuery
 from application.cases_service import CaseService
 from application.context import acting_as
 from application.errors import Forbidden, StaleVersion
 from application.ports import RecordsRead
-from application.protection_service import ProtectionService
+from application.protection_service import RESTRICTED_REFUSED, ProtectionService
 from domain.cases import AsbCase
 from domain.protection.restriction import ProcessingRestriction
 from tests.application.test_case_concurrency import OFFICER, _log, _open_case
@@ -124,6 +127,43 @@ def test_a_restriction_written_by_another_process_stops_a_command_on_a_stale_cop
     assert [i.agency_reference for i in case.incidents] == ["W2-R1"]
 
 
+def test_a_refusal_decided_on_a_stale_copy_is_judged_again_on_the_stores_state(
+        two_processes: tuple[Container, Container]) -> None:
+    first, second = two_processes
+    with acting_as(OFFICER):
+        case_id = _open_case(first.services["cases"])
+        second.services["cases"].get(case_id)  # cached by the second process: pc.jones leads
+        first.services["cases"].change_lead(case_id, lead_agency="herts-police",
+                                            lead_officer="pc.smith")
+        # The cached copy says pc.jones already leads (a rule violation); the store says not.
+        second.services["cases"].change_lead(case_id, lead_agency="herts-police",
+                                             lead_officer="pc.jones")
+        case = first.services["cases"].get(case_id)
+    assert (case.version, case.lead.officer) == (3, "pc.jones")
+
+
+def test_a_lifted_restriction_lets_the_next_command_through_in_the_same_process(
+        two_processes: tuple[Container, Container]) -> None:
+    container, _ = two_processes
+    cases: CaseService = container.services["cases"]
+    protection: ProtectionService = container.services["protection"]
+    with acting_as(OFFICER):
+        case_id = _open_case(cases)
+    with as_role("admin"):
+        protection.restrict(case_id, kind="case", reason="Objection")
+    with acting_as(OFFICER), pytest.raises(Forbidden):
+        cases.get(case_id)  # cached together with its restriction
+    with as_role("admin"):
+        protection.lift(case_id, reason="Objection withdrawn")
+    with acting_as(OFFICER):
+        _log(cases, case_id, 1, 1, None)
+    assert _incidents(container, case_id) == ["W1-R1"]
+    # Refusals are logged: only the one that happened, none from the stale cached copy.
+    refusals = [e for e in container.access_log.query(AccessQuery(record_id=case_id))
+                if e.action == RESTRICTED_REFUSED]
+    assert len(refusals) == 1
+
+
 def test_if_match_is_judged_against_the_store_not_a_cached_copy_that_is_behind(
         two_processes: tuple[Container, Container]) -> None:
     first, second = two_processes
@@ -170,3 +210,60 @@ def test_the_store_refuses_a_save_when_a_record_it_was_decided_on_has_moved_on(
         case.change_lead(lead_agency="herts-police", lead_officer="pc.smith")
         store.save(case, records_read=RecordsRead(((unrelated, 0), (case_id, 2))))
     assert store.recorder.max_notification_id() == (before or 0) + 1
+
+
+ACTIONS = ("log", "lead", "toggle restriction", "read")
+
+
+def test_any_interleaving_of_two_processes_loses_nothing_and_honours_restriction(
+        two_processes: tuple[Container, Container]) -> None:
+    """Commands in two processes, each deciding on its own cached copies: every accepted
+    command is in the store, every refused one left nothing, and a restriction written by
+    either process stops the other's next command."""
+    containers = two_processes
+
+    @settings(max_examples=15 if settings.default.max_examples < 100 else 150)
+    @given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from(ACTIONS)), max_size=14))
+    def run(steps: list[tuple[int, str]]) -> None:
+        with acting_as(OFFICER):
+            case_id = _open_case(containers[0].services["cases"])
+        restricted, incidents, lead, accepted = False, [], "pc.jones", 0
+        for number, (process, action) in enumerate(steps):
+            cases: CaseService = containers[process].services["cases"]
+            if action == "toggle restriction":
+                protection: ProtectionService = containers[process].services["protection"]
+                with as_role("admin"):
+                    if restricted:
+                        protection.lift(case_id, reason="Resolved")
+                    else:
+                        protection.restrict(case_id, kind="case", reason="Objection")
+                restricted = not restricted
+                continue
+            with acting_as(OFFICER):
+                try:
+                    if action == "log":
+                        _log(cases, case_id, process, number, None)
+                    elif action == "lead":
+                        cases.change_lead(case_id, lead_agency="herts-police",
+                                          lead_officer=f"pc.officer{number}")
+                    else:
+                        cases.get(case_id)
+                except Forbidden:
+                    assert restricted
+                    continue
+            assert not restricted
+            if action == "log":
+                incidents.append(f"W{process}-R{number}")
+            elif action == "lead":
+                lead = f"pc.officer{number}"
+            accepted += action != "read"
+        containers[0].store.forget_cached_aggregates()
+        with as_role("auditor"):
+            stored = containers[0].services["cases"].get(case_id)
+            seen_by_other = containers[1].services["cases"].get(case_id)
+        assert [i.agency_reference for i in stored.incidents] == incidents
+        assert stored.lead.officer == lead
+        assert stored.version == 1 + accepted
+        assert vars(seen_by_other) == vars(stored)
+
+    run()
