@@ -591,3 +591,58 @@ def test_a_date_is_checked_as_the_api_checks_it(client: TestClient, container: C
     assert error_summary(early.text) == [("#f-next-review-due",
                                           "The next review must fall after this one.")]
     assert "28 days after this one" in early.text
+
+
+# -- a form about an item someone else took away meanwhile --------------------------------
+
+def conflict_box(page: str) -> str:
+    found = re.search(r'<div class="conflict" role="alert".*?</ol>\s*</div>', page, re.S)
+    assert found is not None, page
+    return found.group(0)
+
+
+@sqlite_only
+def test_a_form_about_a_risk_removed_meanwhile_is_a_conflict_that_writes_nothing(
+        client: TestClient, container: Container, auth: TokenFactory) -> None:
+    sign_in(client, container)
+    plan = open_plan(client)
+    setup = Setup(client, container, auth, plan)
+    a_risk(setup)
+    path = f"{plan}/risks/1/remove"
+    form = client.get(path).text
+    read_at = version_of(container, plan)
+    setup.api("POST", "/risks/1/removal", {})
+    removed = version_of(container, plan)
+
+    conflict = submit(client, path, {}, form)
+    assert conflict.status_code == 409, conflict.text
+    box = conflict_box(conflict.text)
+    assert 'aria-labelledby="conflict-title"' in box
+    assert "data-focus" in box
+    assert "Someone else changed this plan while you were editing" in box
+    assert f"since version {read_at} (the plan is now at version {removed})" in box
+    assert "The risk this form was about is no longer on the plan" in box
+    assert "Drinking moves to the churchyard" in box  # the change: the risk removed
+    assert '<h1 class="heading-l">Remove risk 1</h1>' in conflict.text
+    assert f'href="{plan}#risks"' in conflict.text  # the way back to the plan
+    assert "<form method=\"post\" novalidate>" not in conflict.text  # no form to send
+    assert version_of(container, plan) == removed
+    assert api_plan(client, auth, plan)["risks"] == []
+
+
+@sqlite_only
+def test_a_form_about_a_risk_never_on_the_plan_is_still_not_found(
+        client: TestClient, container: Container, auth: TokenFactory) -> None:
+    sign_in(client, container)
+    plan = open_plan(client)
+    setup = Setup(client, container, auth, plan)
+    a_risk(setup)
+    form = client.get(f"{plan}/risks/1/remove").text
+    setup.api("POST", "/risks/1/removal", {})
+    removed = version_of(container, plan)
+    made_up = submit(client, f"{plan}/risks/2/remove", {}, form)  # read at an older version
+    assert made_up.status_code == 404
+    assert "Page not found" in made_up.text
+    current = submit(client, f"{plan}/risks/1/remove", {"version": str(removed)}, form)
+    assert current.status_code == 404  # the form is not older than the plan
+    assert version_of(container, plan) == removed

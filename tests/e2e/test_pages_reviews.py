@@ -356,3 +356,34 @@ def test_the_case_review_list(client: TestClient, container: Container) -> None:
     assert (found.status_code, found.headers["location"]) == (303, first)
     assert "No case reviews match" in client.get("/case-reviews",
                                                  params={"status": "closed"}).text
+
+
+@sqlite_only
+def test_a_form_about_a_recommendation_never_made_is_not_found_even_when_stale(
+        client: TestClient, container: Container) -> None:
+    """Recommendations are never taken away, so a stale form about one is the ordinary
+    conflict; a made-up number stays a 404 even on a form older than the review."""
+    sign_in(client, container, "coordinator", user="csp.coordinator")
+    review = receive(client, {**application(), **THREE_COMPLAINTS})
+    step(client, f"{review}/acknowledge")
+    step(client, f"{review}/threshold-decision")
+    step(client, f"{review}/meetings/new", {
+        "agencies_attending": ["herts-police"], "victim_participation": "attended",
+        "findings": "No joint plan between agencies."})
+    made = {"to_agency": "settle-housing", "recommendation": "Offer a management move.",
+            "deadline": (today() + timedelta(days=30)).isoformat()}
+    step(client, f"{review}/recommendations/new", made)
+    form = client.get(f"{review}/recommendations/1/complete").text
+    step(client, f"{review}/recommendations/new", {**made, "recommendation": "A camera."})
+    current = hidden_fields(client.get(f"{review}/recommendations/new").text)["version"]
+
+    made_up = submit(client, f"{review}/recommendations/7/complete", {}, form)
+    assert made_up.status_code == 404
+    assert "Page not found" in made_up.text
+    stale = submit(client, f"{review}/recommendations/1/complete", {}, form)
+    assert stale.status_code == 409
+    assert "Someone else changed this case review while you were editing" in stale.text
+    assert "A camera." in stale.text
+    assert hidden_fields(stale.text)["version"] == current  # the form, moved on
+    assert hidden_fields(client.get(f"{review}/recommendations/new").text)[
+        "version"] == current
