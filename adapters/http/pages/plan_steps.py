@@ -7,7 +7,8 @@ with its own): the API's request model (``schemas/plans.py``) validates the form
 :class:`PlanService` command runs with the version the form was read at, and the roles are
 the API's (every plan writer; funding awards only coordinators). Steps on one item of a
 list (a response, a risk, a milestone, a linked case) resolve it from the path and give a
-404 page when there is no such item, as the response steps do.
+404 page when there is no such item, as the response steps do; a form about an item that
+someone else took away after the form was read gets the conflict page (``item_gone.py``).
 """
 
 from __future__ import annotations
