@@ -13,7 +13,8 @@ missing or not older than the record's.
 Before that page, the form is sent once as it was read (with its own, stale, version): a
 double submit of a form whose first send took the item away (remove a risk, clicked twice)
 then replays that first outcome, as every other double submit does. A stale version is
-refused before the command runs, so this never writes.
+refused before the command runs, so this never writes (an item step's submit runs only
+its record's command: one that wrote something else first would break this).
 """
 
 from __future__ import annotations
