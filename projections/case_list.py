@@ -51,6 +51,7 @@ class CaseListView(View):
     name = "case_list"
     version = 2  # 2: indexes for the RAG overview (cases by status and closed_at, reopenings)
     holds_personal_data: ClassVar[bool] = True
+    builds_in_memory: ClassVar[bool] = True
     tables: ClassVar[tuple[Table, ...]] = (
         SearchableTable(
             CASES,

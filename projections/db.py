@@ -82,6 +82,8 @@ class Dialect:
     paramstyle: str  # "qmark" or "format"
     for_update: str = ""
     schema_lock: str | None = None
+    index_catalog: str = ""
+    """SELECT of the names of a table's indexes (one ``?``: the physical table name)."""
 
     def native(self, sql: str) -> str:
         """``sql`` with ``?`` placeholders, in this dialect's paramstyle."""
@@ -110,6 +112,7 @@ SQLITE = Dialect(
         "timestamp": "TEXT", "date": "TEXT", "uuid": "TEXT", "json": "TEXT", "numeric": "TEXT",
     },
     paramstyle="qmark",
+    index_catalog="SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
 )
 
 POSTGRES = Dialect(
@@ -122,6 +125,8 @@ POSTGRES = Dialect(
     for_update=" FOR UPDATE",
     # Serialises schema changes (CREATE/DROP/RENAME of view tables) between processes.
     schema_lock="SELECT pg_advisory_xact_lock(7240117)",
+    index_catalog="SELECT indexname FROM pg_indexes "
+                  "WHERE schemaname = current_schema() AND tablename = ?",
 )
 
 
@@ -168,6 +173,10 @@ class ViewCursor:
     dialect: Dialect
     tables: Mapping[str, str] = field(default_factory=dict)
     strict: bool = False
+    resident: dict[str, Any] | None = None
+    """While the host builds the view from empty: what the view keeps between batches
+    (``projections.rowcache.BatchRows`` keeps every row it wrote, so it never reads them
+    back); values must have a length (rows kept). None otherwise."""
 
     # -- plain SQL -------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -60,6 +60,9 @@ CATCH_UP_BATCH_SIZE = 2000
 """Events per batch while a view is more than this far behind (a rebuild, a new view, a
 runner that was stopped): fewer, bigger transactions rewrite each changed row and index
 page fewer times. Following the log stays at ``batch_size``."""
+RESIDENT_ROWS = 250_000
+"""Rows a view building from empty may keep in memory between batches (see
+``View.builds_in_memory``); past that it creates its indexes and reads rows back as usual."""
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TABLE_NAME = re.compile(r"^rm_[a-z0-9_]{1,45}$")
 
@@ -89,15 +92,23 @@ class Table:
             raise ValueError(f"view table {self.name}: unknown columns {unknown}")
 
     def create_statements(self, dialect: Dialect, physical: str, generation: int) -> list[str]:
+        return [self.table_statement(dialect, physical),
+                *(sql for _, sql in self.index_statements(dialect, physical, generation))]
+
+    def table_statement(self, dialect: Dialect, physical: str) -> str:
+        """``CREATE TABLE`` with the primary key (but no secondary index)."""
         columns = [f"{name} {dialect.column_type(spec)}" for name, spec in self.columns.items()]
         if self.primary_key:
             columns.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
-        statements = [f"CREATE TABLE {physical} ({', '.join(columns)})"]
+        return f"CREATE TABLE {physical} ({', '.join(columns)})"
+
+    def index_statements(self, dialect: Dialect, physical: str, generation: int
+                         ) -> list[tuple[str, str]]:
+        """``(name, CREATE INDEX ...)`` for each secondary index (named by generation)."""
+        statements = []
         for number, index in enumerate(self.indexes, start=1):
-            statements.append(
-                f"CREATE INDEX {self.name}__g{generation}_ix{number} "
-                f"ON {physical} ({', '.join(index)})"
-            )
+            name = f"{self.name}__g{generation}_ix{number}"
+            statements.append((name, f"CREATE INDEX {name} ON {physical} ({', '.join(index)})"))
         return statements
 
 
@@ -130,6 +141,12 @@ class View:
     tables: ClassVar[tuple[Table, ...]] = ()
     topics: ClassVar[tuple[type[Any], ...]] = ()
     """Event classes this view cares about; empty means every event."""
+    builds_in_memory: ClassVar[bool] = False
+    """True when ``apply`` reads its tables only through ``projections.rowcache.BatchRows``.
+    A build of such a view from empty (a new view, a rebuild) then keeps every row it
+    wrote in memory between batches (``ViewCursor.resident``) instead of reading rows
+    back, and creates the tables' secondary indexes once, when the build has caught up
+    (or holds ``RESIDENT_ROWS`` rows), instead of updating them row by row."""
 
     _handlers: ClassVar[dict[type[Any], Handler]] = {}
 
@@ -317,6 +334,20 @@ class _Item:
     error: BaseException | None = None
 
 
+@dataclass
+class _Filling:
+    """A track this host is building from empty: the rows it wrote, kept between batches.
+
+    Valid only while nobody else has written the tables: at ``position`` (None while a
+    batch is being written, until it commits) of the tables of ``generation``."""
+
+    generation: int | None
+    position: int | None = 0
+    resident: dict[str, Any] = field(default_factory=dict)
+    done: bool = False
+    """Indexes created in the batch being written: a plain track once it commits."""
+
+
 class _Outcome(Enum):
     MOVED = "moved"
     CHANGED = "changed"
@@ -407,6 +438,11 @@ class ProjectionHost:
         self._tracks: dict[tuple[str, bool], Track] = {}
         self._positions: dict[tuple[str, bool], int] = {}
         self._failed: dict[tuple[str, bool], str] = {}
+        self._filling: dict[tuple[str, bool], _Filling] = {}
+        self._unchecked: set[tuple[str, bool]] = set()
+        """Tracks whose secondary indexes may be missing (created without them, or adopted
+        from the database): checked, and created, by the next write not filling from empty."""
+        self.resident_rows = RESIDENT_ROWS
         self._live: dict[str, int] = {}
         self._changed = threading.Condition()
         self._wake = threading.Event()
@@ -580,11 +616,26 @@ class ProjectionHost:
 
     def _create_tables(self, raw: SQLCursor, view: View, generation: int, *, shadow: bool
                        ) -> None:
+        """Create the tables empty; a view that builds in memory gets its secondary indexes
+        when the build has caught up (``_create_missing_indexes``)."""
+        dialect = self.db.dialect
         for table in view.tables:
             physical = physical_name(table.name, generation, shadow=shadow)
             raw.execute(f"DROP TABLE IF EXISTS {physical}")
-            for statement in table.create_statements(self.db.dialect, physical, generation):
-                raw.execute(statement)
+            raw.execute(table.table_statement(dialect, physical))
+            if not view.builds_in_memory:
+                for _, statement in table.index_statements(dialect, physical, generation):
+                    raw.execute(statement)
+
+    def _create_missing_indexes(self, raw: SQLCursor, track: Track) -> None:
+        dialect = self.db.dialect
+        for table in track.view.tables:
+            physical = physical_name(table.name, track.generation, shadow=track.shadow)
+            raw.execute(dialect.native(dialect.index_catalog), [physical])
+            existing = {row[0] for row in raw.fetchall()}
+            for name, statement in table.index_statements(dialect, physical, track.generation):
+                if name not in existing:
+                    raw.execute(statement)
 
     def _drop_tables(self, raw: SQLCursor, names: str | None, generation: int | None, *,
                      shadow: bool) -> None:
@@ -626,6 +677,8 @@ class ProjectionHost:
             self._tracks.pop(key, None)
             self._positions.pop(key, None)
             self._failed.pop(key, None)
+            self._filling.pop(key, None)
+            self._unchecked.add(key)
         if state.version == view.version:
             self._tracks[live] = Track(view, shadow=False, generation=state.generation)
             self._positions[live] = state.position
@@ -661,12 +714,14 @@ class ProjectionHost:
         end = notifications[-1].id if len(notifications) >= limit else head
         items = [self._decode(notification) for notification in notifications]
         work = [(track, _wanted(track.view, items)) for track in tracks]
-        if len(work) > 1 and self._apply_together(work, after, end):
+        caught_up = end >= head
+        if len(work) > 1 and self._apply_together(work, after, end, caught_up):
             return dict.fromkeys(tracks, _Outcome.MOVED)
-        return {track: self._apply(track, after, end, wanted) for track, wanted in work}
+        return {track: self._apply(track, after, end, wanted, caught_up)
+                for track, wanted in work}
 
     def _apply_together(self, work: Sequence[tuple[Track, Sequence[_Item]]], after: int,
-                        end: int) -> bool:
+                        end: int, caught_up: bool) -> bool:
         """Apply the batch to every track in one transaction: one commit, not one per view.
 
         Each track's rows and position still move together. Returns False, having changed
@@ -677,7 +732,7 @@ class ProjectionHost:
             with self.db.transaction(write=True) as raw:
                 # Lock the state rows in one order (name), whatever order the host has.
                 for track, items in sorted(work, key=lambda pair: pair[0].key):
-                    self._write_batch(raw, track, after, end, items)
+                    self._write_batch(raw, track, after, end, items, caught_up)
         except _StateChanged:
             return False
         except _ViewFailed as failed:
@@ -696,10 +751,10 @@ class ProjectionHost:
                          error=error)
         return _Item(notification.id, notification.topic, notification.originator_id, event)
 
-    def _apply(self, track: Track, after: int, end: int, items: Sequence[_Item]
-               ) -> _Outcome:
+    def _apply(self, track: Track, after: int, end: int, items: Sequence[_Item],
+               caught_up: bool) -> _Outcome:
         try:
-            self._apply_batch(track, after, end, items)
+            self._apply_batch(track, after, end, items, caught_up)
         except _StateChanged:
             return _Outcome.CHANGED
         except _ViewFailed as failed:
@@ -718,31 +773,60 @@ class ProjectionHost:
             raise _StateChanged
         return state
 
-    def _apply_batch(self, track: Track, after: int, end: int, items: Sequence[_Item]
-                     ) -> None:
+    def _apply_batch(self, track: Track, after: int, end: int, items: Sequence[_Item],
+                     caught_up: bool) -> None:
         with self.db.transaction(write=True) as raw:
-            self._write_batch(raw, track, after, end, items)
+            self._write_batch(raw, track, after, end, items, caught_up)
 
     def _write_batch(self, raw: SQLCursor, track: Track, after: int, end: int,
-                     items: Sequence[_Item]) -> None:
+                     items: Sequence[_Item], caught_up: bool) -> None:
         state = self._locked_state(raw, track, after)
+        filling = self._filling_for(track, state, after)
+        if filling is None and track.key in self._unchecked:
+            self._create_missing_indexes(raw, track)
         if items:
             undecodable = next((item for item in items if item.error is not None), None)
             if undecodable is not None:
                 assert undecodable.error is not None
                 raise _ViewFailed(undecodable.error)
-            cursor = ViewCursor(raw, self.db.dialect, track.tables, strict=True)
+            cursor = ViewCursor(raw, self.db.dialect, track.tables, strict=True,
+                                resident=None if filling is None else filling.resident)
             try:
                 track.view.apply(cursor, [item.event for item in items])
             except Exception as error:
                 raise _ViewFailed(error) from error
+        if filling is not None and (caught_up or _resident_rows(filling) > self.resident_rows):
+            self._create_missing_indexes(raw, track)
+            filling.done = True
         self._move(raw, state, track, end, failure=None)
+
+    def _filling_for(self, track: Track, state: ViewState, after: int) -> _Filling | None:
+        """The rows kept from this host's build of ``track`` from empty, if still valid for
+        the tables as they are (nobody else wrote them, no batch of ours was rolled back);
+        a new, empty one when the tables are empty (at position 0) and the view builds in
+        memory; otherwise None (and the indexes are made complete before writing)."""
+        key = track.key
+        generation = state.shadow_generation if track.shadow else state.generation
+        filling = self._filling.get(key)
+        if filling is not None and (filling.position != after or filling.done
+                                    or filling.generation != generation):
+            del self._filling[key]
+            self._unchecked.add(key)
+            filling = None
+        if filling is None and after == 0 and track.view.builds_in_memory:
+            filling = self._filling[key] = _Filling(generation)
+        if filling is not None:
+            filling.position = None  # until this batch commits (``_advanced``)
+        return filling
 
     def _apply_one_by_one(self, track: Track, after: int, end: int, items: Sequence[_Item]
                           ) -> _Outcome:
         failed: tuple[_Item, BaseException] | None = None
+        self._filling.pop(track.key, None)
+        self._unchecked.add(track.key)
         with self.db.transaction(write=True) as raw:
             state = self._locked_state(raw, track, after)
+            self._create_missing_indexes(raw, track)
             cursor = ViewCursor(raw, self.db.dialect, track.tables, strict=True)
             for item in items:
                 if item.error is not None:
@@ -766,6 +850,7 @@ class ProjectionHost:
                            f"{bad.position}: {type(cause).__name__}")
                 self._move(raw, state, track, bad.position - 1,
                            failure=(failure, bad.position))
+        self._unchecked.discard(track.key)
         if failed is None:
             self._advanced(track, end)
             return _Outcome.MOVED
@@ -797,6 +882,13 @@ class ProjectionHost:
         self._write_state(raw, state)
 
     def _advanced(self, track: Track, end: int) -> None:
+        """After the commit of a batch of ``track`` ending at ``end``."""
+        filling = self._filling.get(track.key)
+        if filling is None or filling.done:
+            self._filling.pop(track.key, None)
+            self._unchecked.discard(track.key)
+        else:
+            filling.position = end
         self._positions[track.key] = end
         if not track.shadow:
             self._set_live(track.view.name, end)
@@ -820,6 +912,7 @@ class ProjectionHost:
             state = self._read_state(raw, view.name, lock=True)
             swapped = state is not None and state.shadow_generation == track.generation
             if state is not None and swapped:
+                self._create_missing_indexes(raw, track)
                 self._drop_tables(raw, state.tables, None, shadow=False)
                 for name, physical in track.tables.items():
                     raw.execute(f"ALTER TABLE {physical} RENAME TO {name}")
@@ -915,6 +1008,8 @@ class ProjectionHost:
         # The rebuild is driven by the caller, not by the background rounds.
         self._positions[track.key] = position
         self._failed.pop(track.key, None)
+        self._filling.pop(track.key, None)
+        self._unchecked.add(track.key)
         log.info("view_rebuild_started", view=view.name, version=view.version,
                  generation=track.generation, resumed=resumable)
         return track, position
@@ -1041,6 +1136,11 @@ def _wanted(view: View, items: Sequence[_Item]) -> list[_Item]:
     if not topics:
         return list(items)
     return [item for item in items if item.topic in topics]
+
+
+def _resident_rows(filling: _Filling) -> int:
+    """Rows kept in memory (each kept table, e.g. a ``BatchRows`` table, has a length)."""
+    return sum(len(kept) for kept in filling.resident.values())
 
 
 def _short_topic(topic: str) -> str:

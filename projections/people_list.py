@@ -75,6 +75,7 @@ class PeopleListView(View):
     name = "people_list"
     version = 1
     holds_personal_data: ClassVar[bool] = True
+    builds_in_memory: ClassVar[bool] = True
     tables: ClassVar[tuple[Table, ...]] = (
         Table(
             PEOPLE,

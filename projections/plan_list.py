@@ -76,6 +76,7 @@ class PlanListView(View):
     name = "plan_list"
     version = 1
     holds_personal_data: ClassVar[bool] = True
+    builds_in_memory: ClassVar[bool] = True
     tables: ClassVar[tuple[Table, ...]] = (
         SearchableTable(
             PLANS,

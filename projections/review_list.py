@@ -46,6 +46,7 @@ class ReviewListView(View):
     name = "review_list"
     version = 1
     holds_personal_data: ClassVar[bool] = True
+    builds_in_memory: ClassVar[bool] = True
     tables: ClassVar[tuple[Table, ...]] = (
         SearchableTable(
             REVIEWS,

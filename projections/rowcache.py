@@ -96,6 +96,14 @@ def _key_getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], Key]:
     return lambda row: getter(row)
 
 
+def _row_getter(columns: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """``row -> its values in column order`` (a tuple, even for one column)."""
+    if len(columns) == 1:
+        only = columns[0]
+        return lambda row: (row[only],)
+    return itemgetter(*columns)
+
+
 def _stored_key(key: Sequence[Any]) -> Key:
     if len(key) == 1:
         return (stored(key[0]),)
@@ -103,11 +111,16 @@ def _stored_key(key: Sequence[Any]) -> Key:
 
 
 class TableRows:
-    """The rows of one view table that a batch reads or writes."""
+    """The rows of one view table that a batch reads or writes.
 
-    def __init__(self, cur: ViewCursor, table: Table) -> None:
+    ``complete``: every row of the table is already here (a build from empty that kept
+    the rows it wrote, see ``View.builds_in_memory``), so nothing is read from the table.
+    """
+
+    def __init__(self, cur: ViewCursor, table: Table, *, complete: bool = False) -> None:
         self.cur = cur
         self.table = table
+        self.complete = complete
         self.columns = tuple(table.columns)
         self.key_columns = table.primary_key
         self.key_of = _key_getter(self.key_columns)
@@ -116,11 +129,17 @@ class TableRows:
         self._loaded: set[tuple[str, Any]] = set()
         self._by: dict[str, dict[Any, dict[Key, None]]] = {}
         """Per column that ``where`` asks by: value -> keys of the rows that had it."""
+        self._values = _row_getter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
     # -- reading -----------------------------------------------------------------------
 
     def load(self, column: str, values: Iterable[Any]) -> None:
         """Read every stored row whose ``column`` is one of ``values`` (once per value)."""
+        if self.complete:
+            return
         loaded = self._loaded
         wanted = []
         for value in values:
@@ -158,7 +177,8 @@ class TableRows:
         try:
             return self._rows[stored_key]
         except KeyError:
-            pass
+            if self.complete:
+                return None
         where = " AND ".join(f"{column} = ?" for column in self.key_columns)
         found = self.cur.execute(
             f"SELECT {', '.join(self.columns)} FROM {{{self.table.name}}} WHERE {where}",
@@ -273,18 +293,32 @@ class TableRows:
                     f"FROM json_populate_recordset(NULL::{table}, ?::json){conflict}"),
                     [document])
                 return
-        values = [[row[column] for column in self.columns] for row in rows]
+        values = [self._values(row) for row in rows]
         marks = ", ".join("?" for _ in self.columns)
         self.cur.raw.executemany(
             self.cur.sql(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"), values)
 
 
 class BatchRows:
-    """A :class:`TableRows` for each table of a view, flushed together."""
+    """A :class:`TableRows` for each table of a view, flushed together.
+
+    While the host builds the view from empty (``cur.resident`` is set) the tables' rows
+    are kept there from batch to batch: every row the view wrote, so none is read back.
+    """
 
     def __init__(self, cur: ViewCursor, tables: Iterable[Table]) -> None:
         _forget_conversions()
-        self._tables = {table.name: TableRows(cur, table) for table in tables}
+        resident = cur.resident
+        if resident is None:
+            self._tables = {table.name: TableRows(cur, table) for table in tables}
+            return
+        self._tables = {}
+        for table in tables:
+            kept = resident.get(table.name)
+            if kept is None:
+                kept = resident[table.name] = TableRows(cur, table, complete=True)
+            kept.cur = cur  # this batch's transaction
+            self._tables[table.name] = kept
 
     def __getitem__(self, name: str) -> TableRows:
         return self._tables[name]
@@ -308,13 +342,13 @@ class SearchableTable(Table):
 
     search_column: str = "search_text"
 
-    def create_statements(self, dialect: Dialect, physical: str, generation: int) -> list[str]:
-        statements = super().create_statements(dialect, physical, generation)
+    def index_statements(self, dialect: Dialect, physical: str, generation: int
+                         ) -> list[tuple[str, str]]:
+        statements = super().index_statements(dialect, physical, generation)
         if dialect.name == "postgresql":
-            statements.append(
-                f"CREATE INDEX {self.name}__g{generation}_fts ON {physical} "
-                f"USING GIN ({tsvector_expression(self.search_column)})"
-            )
+            name = f"{self.name}__g{generation}_fts"
+            statements.append((name, f"CREATE INDEX {name} ON {physical} "
+                                     f"USING GIN ({tsvector_expression(self.search_column)})"))
         return statements
 
 
