@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 import structlog
 from eventsourcing.persistence import Notification
@@ -325,8 +325,7 @@ class Track:
         return state.shadow_position
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):  # a tuple: one per event, so cheaper than a dataclass to make
     position: int
     topic: str
     originator_id: Any

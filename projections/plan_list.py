@@ -143,12 +143,17 @@ class PlanListView(View):
             signed_off = changes.get("signed_off", row["signed_off"])
             agreed_on = changes.get("agreed_on", row["agreed_on"])
             rows[PLANS].update(
-                row, **changes, facts=plan_facts,
+                row, **changes,
                 status=plan_status(stage, plan_facts, signed_off=bool(signed_off),
                                    agreed=agreed_on is not None),
                 assessment_complete=assessment_complete(stage, plan_facts),
                 updated_at=event.timestamp, version=event.originator_version,
             )
+        # The facts as JSON once per plan and batch, not once per event.
+        for plan_id, plan_facts in facts.items():
+            row = rows[PLANS].get((plan_id,))
+            assert row is not None
+            rows[PLANS].update(row, facts=plan_facts)
         rows.flush()
 
 

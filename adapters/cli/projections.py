@@ -24,6 +24,7 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.config.settings import SettingsError, load_settings
 from adapters.logging_setup import configure_logging
 from adapters.persistence.views import run_until_signalled
+from projections.collection import frozen_heap
 from projections.framework import DEFAULT_BATCH_SIZE, ProjectionHost, RebuildFailed
 
 projections_app = typer.Typer(
@@ -86,7 +87,9 @@ def rebuild(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
         )
-        with Progress(*columns, console=console) as progress:
+        # This process only rebuilds: keep the loaded application out of the collector's
+        # full passes meanwhile (projections/collection.py).
+        with Progress(*columns, console=console) as progress, frozen_heap():
             for view_name in names:
                 task = progress.add_task(view_name, total=None)
 
