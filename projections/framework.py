@@ -60,9 +60,10 @@ CATCH_UP_BATCH_SIZE = 2000
 """Events per batch while a view is more than this far behind (a rebuild, a new view, a
 runner that was stopped): fewer, bigger transactions rewrite each changed row and index
 page fewer times. Following the log stays at ``batch_size``."""
-RESIDENT_ROWS = 250_000
-"""Rows a view building from empty may keep in memory between batches (see
-``View.builds_in_memory``); past that it creates its indexes and reads rows back as usual."""
+RESIDENT_ROWS = 100_000
+"""Rows the views building from empty may keep in memory between batches, all together
+(see ``View.builds_in_memory``; about 1 KB each): past that they create their indexes and
+read rows back as usual."""
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TABLE_NAME = re.compile(r"^rm_[a-z0-9_]{1,45}$")
 
@@ -794,10 +795,15 @@ class ProjectionHost:
                 track.view.apply(cursor, [item.event for item in items])
             except Exception as error:
                 raise _ViewFailed(error) from error
-        if filling is not None and (caught_up or _resident_rows(filling) > self.resident_rows):
+        if filling is not None and (caught_up or self._resident_rows() > self.resident_rows):
             self._create_missing_indexes(raw, track)
             filling.done = True
         self._move(raw, state, track, end, failure=None)
+
+    def _resident_rows(self) -> int:
+        """Rows kept in memory (each kept table, e.g. a ``BatchRows`` table, has a length)."""
+        return sum(len(kept) for filling in self._filling.values()
+                   for kept in filling.resident.values())
 
     def _filling_for(self, track: Track, state: ViewState, after: int) -> _Filling | None:
         """The rows kept from this host's build of ``track`` from empty, if still valid for
@@ -1135,11 +1141,6 @@ def _wanted(view: View, items: Sequence[_Item]) -> list[_Item]:
     if not topics:
         return list(items)
     return [item for item in items if item.topic in topics]
-
-
-def _resident_rows(filling: _Filling) -> int:
-    """Rows kept in memory (each kept table, e.g. a ``BatchRows`` table, has a length)."""
-    return sum(len(kept) for kept in filling.resident.values())
 
 
 def _short_topic(topic: str) -> str:
