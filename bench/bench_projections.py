@@ -291,27 +291,28 @@ def markdown(results: Sequence[Result], events_wanted: int) -> str:
 WHY = """\
 **Below the 25% target, and why.** Reading a row costs a few microseconds; decoding it (JSON
 with a Python hook per tagged value, a `UUID` and a `datetime` per id and time, then AES-GCM
-opening of its personal fields and their JSON) costs 2-4 times that, so on SQLite even a
-view doing nothing cannot pass about 20-25% of the raw read (the "read + decode, warm keys"
-row is that ceiling). What is left is the views' own work: four views, seventeen tables,
-about two row writes per event (the record's row and a child row: incident, action,
-closure, response...), a Python handler per event, and the garbage collector, which scans
-the whole process every few batches because each batch keeps thousands of objects alive.
-What was done about it: every view at a position applies a batch in one transaction (one
-commit per batch, not one per view; a failing view falls back to a transaction of its own);
-while the views are far behind the host reads 2,000 events per batch (a changed row and
-its index pages are written once per batch, so fewer batches write less); on PostgreSQL
-each table's changed rows go in one `INSERT ... SELECT FROM json_populate_recordset(...)
-ON CONFLICT` per batch instead of `VALUES` lists of a few hundred parameters, and rows are
-read with `= ANY(array)`; the row cache indexes the rows a view looks up by column. Measured
-with this script before and after on the same machine: the views' own work per event
-halved on SQLite and fell by more than half on PostgreSQL. Tried and left: orjson parses
-the events twice as fast as `json`, but it has no object hook, and reviving the tagged
-values in a Python walk costs about half of what it saves (10-15% of decoding in all; not
-worth a new dependency); creating the shadow tables' secondary indexes after the load saves about a
-tenth of a SQLite rebuild but needs each view to say which indexes it reads by while
-building. Going further means decoding less (events without the `UUID`/`datetime` round
-trip for views) or fewer, narrower tables.
+opening of its personal fields and their JSON) costs 2-3 times that, so even a view doing
+nothing cannot pass about 25-35% of the raw read (the "read + decode, warm keys" row is that
+ceiling). The views' own work is the rest: four views, seventeen tables, about 0.7 row writes
+per event, a Python handler per event, and the garbage collector: a batch keeps a couple of
+thousand decoded events alive (about six tracked objects each), so they survive into the
+oldest generation and every few batches a full pass re-scans the whole process to free
+nothing; that is a fifth to a third of the views' own work here (compare the last two
+rows). What was done about it: one transaction per batch for every view at a position;
+2,000 events per batch while far behind; on PostgreSQL one `json_populate_recordset` upsert
+per table and batch; on SQLite one prepared upsert run with `executemany` (a third faster
+than multi-row `VALUES` lists); UUIDs and times converted to their stored text once per
+batch; and a build from empty (a new view, a rebuild) keeps the rows it wrote in memory
+between batches (up to 100,000 rows), so it reads nothing back, and creates the tables'
+secondary indexes once when it has caught up instead of updating them row by row (on
+PostgreSQL that includes the full-text GIN indexes). `casework projections rebuild` also
+freezes the loaded application for the collector while it runs (`gc.freeze`, confined to
+that command because it is process-wide). Tried and left: orjson (no object hook; reviving
+tagged values in Python costs half of what it saves); plain `INSERT` for rows known to be
+new (no faster than the upsert); a bigger SQLite page cache (no change). Going further means
+decoding less (events for views without the `UUID`/`datetime` round trip, in the store's
+mapper), fewer tracked objects per decoded event, or a collector setting for the worker
+process.
 """
 
 
