@@ -60,7 +60,9 @@ def run(
 
     Set CASEWORK_PROJECTIONS_IN_PROCESS=false for the service when this worker runs.
     """
-    with _host(batch_size) as (_, host):
+    # The worker does nothing but apply views, so, as for a rebuild, the loaded
+    # application stays out of the collector's full passes (projections/collection.py).
+    with _host(batch_size) as (_, host), frozen_heap():
         run_until_signalled(host)
 
 
