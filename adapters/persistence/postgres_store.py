@@ -396,8 +396,35 @@ def _timestamp_of(stored: StoredEvent) -> datetime:
     return datetime.now(tz=UTC)
 
 
+class CaseworkPostgresSnapshotRecorder(es_postgres.PostgresAggregateRecorder):
+    """The snapshots table, written with typed binary arrays.
+
+    The library sends snapshots as an array of a composite type in text form, so psycopg
+    quotes every byte of the state in Python: about 7 ms for the 735 KiB snapshot of a
+    case with 1,000 incidents, taken every 50 events (docs/benchmarks.md, "HTTP").
+    """
+
+    def __init__(self, datastore: es_postgres.PostgresDatastore, *,
+                 events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_snapshots = SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])"
+        ).format(Identifier(self.datastore.schema), Identifier(events_table_name))
+
+    def _insert_stored_events(self, curs: Cursor, stored_events: Sequence[StoredEvent],
+                              **_: Any) -> None:
+        curs.execute(self.insert_snapshots, (
+            UuidArray(_as_uuid(e.originator_id) for e in stored_events),
+            BigintArray(e.originator_version for e in stored_events),
+            TextArray(e.topic for e in stored_events),
+            ByteaArray(e.state for e in stored_events),
+        ), binary=True)
+
+
 class CaseworkPostgresFactory(es_postgres.PostgresFactory):
     application_recorder_class = CaseworkPostgresRecorder
+    aggregate_recorder_class = CaseworkPostgresSnapshotRecorder
 
     def mapper(
         self,

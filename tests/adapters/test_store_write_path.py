@@ -321,3 +321,20 @@ def test_a_postgres_save_is_one_statement_in_one_round_trip(
             exchanges.append(message)
     assert exchanges == [saves[0], "Sync"] * 3
     assert container.store.repository.get(note.id).text == "edited"
+
+
+def test_a_big_snapshot_is_stored_and_read_back_exactly(container: Container) -> None:
+    # PostgreSQL writes snapshots with typed binary arrays (postgres_store: the library's
+    # composite-type text form quoted every byte in Python); SQLite as the library does.
+    store = container.store
+    note = _note("x" * 10)
+    for number in range(3):
+        note.edit(text=f"{number}: " + "".join(chr(c) for c in range(32, 0x2FF)) * 400)
+    store.save(note)
+    store.put_snapshots([note])
+    assert store.snapshots is not None
+    [stored] = store.snapshots.recorder.select_events(note.id, desc=True, limit=1)
+    assert len(stored.state) > 100_000
+    store.forget_cached_aggregates()
+    assert _reread(container, note).text == note.text
+    assert _reread(container, note).version == note.version
