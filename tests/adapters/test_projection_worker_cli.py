@@ -3,7 +3,6 @@ to the head of the log, keeps following it, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,25 +13,9 @@ from pathlib import Path
 from adapters.bootstrap import Container
 from application.context import acting_as
 from tests.application.test_case_concurrency import OFFICER, _log, _open_case
+from tests.support.process_env import REPO, process_env
 
-REPO = Path(__file__).resolve().parents[2]
 WORKER = "from adapters.cli.main import app; app()"
-
-
-def _env(container: Container, tmp_path: Path) -> dict[str, str]:
-    settings = container.settings
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CASEWORK_")}
-    env.update({
-        "CASEWORK_DATABASE": settings.database,
-        "CASEWORK_DATABASE_POOL_SIZE": "2",
-        "CASEWORK_MASTER_KEY": settings.master_key or "",
-        "CASEWORK_AUTH_SECRET": settings.auth_secret or "",
-        "CASEWORK_VAR_DIR": str(tmp_path / "worker-var"),
-        "CASEWORK_LOG_FORMAT": "json",
-        "CASEWORK_PROJECTION_POLL_SECONDS": "0.05",
-        "PYTHONPATH": str(REPO),
-    })
-    return env
 
 
 def _wait_for(condition: Callable[[], bool], what: str, log_file: Path,
@@ -55,7 +38,7 @@ def test_the_worker_follows_the_log_and_stops_on_sigterm(
     with log_file.open("ab") as log:
         worker = subprocess.Popen(
             [sys.executable, "-c", WORKER, "projections", "run", "--batch-size", "2"],
-            env=_env(container, tmp_path), cwd=REPO, stdout=log, stderr=log)
+            env=process_env(container, tmp_path), cwd=REPO, stdout=log, stderr=log)
     try:
         def at_head() -> bool:
             lag = host.lag()

@@ -6,7 +6,6 @@ applied twice (``note_counts`` adds increments, so a batch applied twice would d
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from adapters.bootstrap import Container
 from projections.framework import ProjectionHost
 from projections.testing import expected_rows, view_rows
 from tests.projections.conftest import HostFactory, write_notes
+from tests.support.process_env import process_env
 from tests.support.sample_views import NoteCounts, NoteList
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,22 +28,7 @@ BATCH = 25
 
 
 def _worker_env(container: Container, tmp_path: Path, **extra: str) -> dict[str, str]:
-    settings = container.settings
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CASEWORK_")}
-    env.update({
-        "CASEWORK_DATABASE": settings.database,
-        "CASEWORK_DATABASE_POOL_SIZE": "2",
-        "CASEWORK_MASTER_KEY": settings.master_key or "",
-        "CASEWORK_AUTH_SECRET": settings.auth_secret or "",
-        "CASEWORK_VAR_DIR": str(tmp_path / "worker-var"),
-        "CASEWORK_LOG_FORMAT": "json",
-        "CASEWORK_PROJECTIONS_IN_PROCESS": "false",
-        "CASEWORK_PROJECTION_POLL_SECONDS": "0.05",
-        "CASEWORK_TEST_BATCH_SIZE": str(BATCH),
-        "PYTHONPATH": str(REPO),
-    })
-    env.update(extra)
-    return env
+    return process_env(container, tmp_path, CASEWORK_TEST_BATCH_SIZE=str(BATCH), **extra)
 
 
 @contextmanager
