@@ -646,3 +646,30 @@ def test_a_form_about_a_risk_never_on_the_plan_is_still_not_found(
     current = submit(client, f"{plan}/risks/1/remove", {"version": str(removed)}, form)
     assert current.status_code == 404  # the form is not older than the plan
     assert version_of(container, plan) == removed
+
+
+@sqlite_only
+def test_matched_funding_can_come_from_a_partner_that_is_not_an_agency(
+        client: TestClient, container: Container, auth: TokenFactory) -> None:
+    sign_in(client, container)
+    plan = open_plan(client)
+    path = f"{plan}/matched-funding/new"
+    before = version_of(container, plan)
+    unnamed = submit(client, path, {"partner": "another-partner", "amount": "900"})
+    assert unnamed.status_code == 422
+    assert error_summary(unnamed.text) == [("#f-other-partner",
+                                            "Enter the other partner's name")]
+    both = submit(client, path, {"partner": COUNCIL, "other_partner": "Hightown Housing",
+                                 "amount": "900"})
+    assert both.status_code == 422
+    assert [target for target, _ in error_summary(both.text)] == ["#f-other-partner"]
+    assert version_of(container, plan) == before
+
+    done = submit(client, path, {"partner": "another-partner",
+                                 "other_partner": "Hightown Housing", "amount": "900"})
+    assert done.status_code == 303, error_summary(done.text)
+    [matched] = api_plan(client, auth, plan)["budget"]["matched_funding"]
+    assert (matched["partner"], money(matched["amount"])) == ("Hightown Housing",
+                                                               Decimal(900))
+    assert "Hightown Housing: £900.00" in client.get(
+        f"{plan}/matched-funding/withdraw").text

@@ -191,8 +191,23 @@ def _request_funding(page: RecordPage, form: FormState, options: dict[str, Any])
         page.record.id, **body.model_dump(), **options)
 
 
+ANOTHER_PARTNER = "another-partner"
+"""The choice of a matched-funding partner that is not one of the partnership's agencies
+(a housing association, a business improvement district...), named in ``other_partner``."""
+
+
 def _matched_funding(page: RecordPage, form: FormState, options: dict[str, Any]) -> Any:
-    body = validated(schemas.MatchedFundingIn, {"partner": form.text("partner"),
+    partner = form.text("partner")
+    if partner == ANOTHER_PARTNER:
+        partner = form.text("other_partner")
+        if not partner:
+            form.add_error("other_partner", "Enter the other partner's name")
+            return None
+    elif form.text("other_partner"):
+        form.add_error("other_partner",
+                       'Choose "Another partner" in the list to name a partner here')
+        return None
+    body = validated(schemas.MatchedFundingIn, {"partner": partner,
                                                 "amount": read_number(form, "amount")}, form)
     return None if body is None else _service(page).record_matched_funding(
         page.record.id, **body.model_dump(), **options)
@@ -333,8 +348,11 @@ PLAN_MORE_STEPS: tuple[RecordStep, ...] = (
                _request_funding, "Amount requested set.", "budget",
                lambda page: {"amount": _plan(page).amount_requested}),
     RecordStep("matched-funding", "matched-funding/new", "Record matched funding",
-               (Input("partner", "Partner", "the partner", "select", options="agencies",
+               (Input("partner", "Partner", "the partner", "select",
+                      options="funding_partners",
                       hint="A partner's new figure replaces their earlier one"),
+                Input("other_partner", "Another partner's name", "the other partner's name",
+                      hint="Only for a partner not in the list above", required=False),
                 Input("amount", "Amount", "the amount", "number", hint=AMOUNT_HINT)),
                _matched_funding, "Matched funding recorded.", "budget"),
     RecordStep("withdraw-matched-funding", "matched-funding/withdraw",
@@ -412,6 +430,7 @@ def plan_more_options(page: RecordPage) -> dict[str, Any]:
     return {
         "priorities": [(p, p) for p in (partnership.priorities if partnership else ())],
         "risk_levels": choices(RiskLevel),
+        "funding_partners": [*page.agencies, (ANOTHER_PARTNER, "Another partner (name below)")],
         "matched_partners": [(partner, f"{agencies.get(partner, partner)}: {_money(amount)}")
                              for partner, amount in plan.matched_funding.items()],
         "review_interval_days": _service(page).plan_rules.review_interval_days,
