@@ -40,12 +40,6 @@ class ReadSet:
         if trusted:
             self.trusted.add(record_id)
 
-    def restart(self, *, trusting: bool) -> None:
-        """Forget what was read (the command reads again, from the store if not trusting)."""
-        self.trusting = trusting
-        self.versions.clear()
-        self.trusted.clear()
-
     def claim(self) -> RecordsRead:
         return RecordsRead(tuple(self.versions.items()))
 

@@ -243,10 +243,7 @@ END
         reads = kwargs.get("records_read")
         read_versions = reads.versions if isinstance(reads, RecordsRead) else ()
         params = (
-            UuidArray(_as_uuid(e.originator_id) for e in stored_events),
-            BigintArray(e.originator_version for e in stored_events),
-            TextArray(e.topic for e in stored_events),
-            ByteaArray(e.state for e in stored_events),
+            *_event_columns(stored_events),
             ByteaArray(hashlib.sha256(e.state).digest() for e in stored_events),
             TimestamptzArray(_timestamp_of(e) for e in stored_events),
             TextArray(k[0] for k in keys), ByteaArray(k[1] for k in keys),
@@ -386,6 +383,15 @@ END
         return None if row is None else str(row["chain_hash"])
 
 
+def _event_columns(stored_events: Sequence[StoredEvent]
+                   ) -> tuple[UuidArray, BigintArray, TextArray, ByteaArray]:
+    """Ids, versions, topics and states, as the typed arrays a statement unnests."""
+    return (UuidArray(_as_uuid(e.originator_id) for e in stored_events),
+            BigintArray(e.originator_version for e in stored_events),
+            TextArray(e.topic for e in stored_events),
+            ByteaArray(e.state for e in stored_events))
+
+
 def _as_uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
@@ -414,12 +420,7 @@ class CaseworkPostgresSnapshotRecorder(es_postgres.PostgresAggregateRecorder):
 
     def _insert_stored_events(self, curs: Cursor, stored_events: Sequence[StoredEvent],
                               **_: Any) -> None:
-        curs.execute(self.insert_snapshots, (
-            UuidArray(_as_uuid(e.originator_id) for e in stored_events),
-            BigintArray(e.originator_version for e in stored_events),
-            TextArray(e.topic for e in stored_events),
-            ByteaArray(e.state for e in stored_events),
-        ), binary=True)
+        curs.execute(self.insert_snapshots, _event_columns(stored_events), binary=True)
 
 
 class CaseworkPostgresFactory(es_postgres.PostgresFactory):

@@ -12,6 +12,7 @@ from adapters.bootstrap import Container
 from adapters.cli.main import app
 from projections.testing import expected_rows, view_rows
 from tests.projections.conftest import HostFactory, write_notes
+from tests.support.process_env import process_env
 from tests.support.sample_views import NoteCounts, sample_views
 
 
@@ -21,16 +22,7 @@ def cli_env(container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("adapters.bootstrap.default_views", sample_views)
     # CliRunner's streams close after each call: keep the session's logging configuration.
     monkeypatch.setattr("adapters.cli.projections.configure_logging", lambda *_: None)
-    settings = container.settings
-    return {
-        "CASEWORK_DATABASE": settings.database,
-        "CASEWORK_MASTER_KEY": settings.master_key or "",
-        "CASEWORK_AUTH_SECRET": settings.auth_secret or "",
-        "CASEWORK_VAR_DIR": str(tmp_path / "cli-var"),
-        "CASEWORK_PROJECTIONS_IN_PROCESS": "false",
-        "CASEWORK_LOG_LEVEL": "WARNING",
-        "COLUMNS": "200",
-    }
+    return process_env(container, tmp_path, CASEWORK_LOG_LEVEL="WARNING", COLUMNS="200")
 
 
 def test_status_and_rebuild(container: Container, make_host: HostFactory,
